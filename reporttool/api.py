@@ -1,0 +1,80 @@
+"""The small public API: load, validate, render."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from .checks import run_rules
+from .errors import ERROR, Problem, UserError, ValidationFailed
+from .loading import load, source_of
+from .model import ReportBase
+from .outline import Outline, outline_problems
+from .templates import TemplateSet, template_set
+
+FORMATS = ("docx", "md")
+
+
+def validate(report: ReportBase, outline: Outline | None = None, templates: TemplateSet | None = None) -> list[Problem]:
+    """Every rule problem (errors and warnings) of a loaded report, in file order."""
+    templates = templates or template_set()
+    problems = run_rules(report) + outline_problems(outline or templates.outline(report.kind), report)
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == ERROR]
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, so a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templates: TemplateSet | None = None,
+                 outline: Outline | None = None) -> dict[str, bytes]:
+    """Render to memory: {format: file content}."""
+    templates = templates or template_set()
+    doc = templates.build(report, outline)
+    out: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == "md":
+            out[fmt] = templates.markdown(doc).encode("utf-8")
+        elif fmt == "docx":
+            out[fmt] = templates.docx(doc)
+        else:
+            raise UserError(f"不支持的输出格式 {fmt!r}，可选：{'、'.join(FORMATS)}")
+    return out
+
+
+def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | Path = ".", *,
+           stem: str | None = None, force: bool = False, templates: TemplateSet | None = None,
+           outline: Outline | None = None) -> list[Path]:
+    """Validate, render every format in memory, then write them; returns the paths written."""
+    templates = templates or template_set()
+    errors = errors_only(validate(report, outline, templates))
+    if errors and not force:
+        raise ValidationFailed(f"输入有 {len(errors)} 个错误，未生成报告（修正后重试，或用 --force 强制生成）", errors)
+    rendered = render_bytes(report, formats, templates=templates, outline=outline)
+    stem = stem or Path(source_of(report).file).stem or "report"
+    if stem.startswith("<"):
+        stem = "report"
+    paths = []
+    for fmt, data in rendered.items():
+        path = Path(outdir) / f"{stem}.{fmt}"
+        write_atomic(path, data)
+        paths.append(path)
+    return paths
+
+
+__all__ = ["load", "validate", "render", "render_bytes", "FORMATS"]

@@ -1,0 +1,50 @@
+"""Outline + model -> Document: headings numbered by position, paragraphs from the kind's macros."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .document import Document, Heading, Paragraph
+from .filters import ordinal
+from .model import ReportBase
+from .outline import Outline, Section, present, resolve
+from .tables import TABLES
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Each non-empty line of macro output is one paragraph."""
+    return [Paragraph(line.strip()) for line in str(text).split("\n") if line.strip()]
+
+
+def build_document(report: ReportBase, outline: Outline, macros: Any) -> Document:
+    doc = Document(kind=report.kind, title=report.report_title, signer=report.signer, signed_on=report.signed_on)
+    blocks = doc.blocks
+
+    def body(section: Section) -> None:
+        for block in section.body:
+            if block.text is not None:
+                blocks.extend(paragraphs(getattr(macros, block.text)()))
+            else:
+                blocks.append(TABLES[block.table](report))
+
+    def visit(sections: list[Section], level: int) -> None:
+        position = 0
+        for section in sections:
+            if not present(section, report):
+                continue
+            number = ""
+            if section.numbered:
+                position += 1
+                number = ordinal(position, level)
+            blocks.append(Heading(level, number, section.title, section.id))
+            body(section)
+            if section.each is not None:
+                for i, item in enumerate(resolve(report, section.each), 1):
+                    blocks.append(Heading(level + 1, ordinal(i, level + 1), str(getattr(item, section.item_title)),
+                                          f"{section.id}.{i}"))
+                    if section.item_body:
+                        blocks.extend(paragraphs(getattr(macros, section.item_body)(item, i)))
+            visit(section.children, level + 1)
+
+    visit(outline.sections, 1)
+    return doc

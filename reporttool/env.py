@@ -1,0 +1,70 @@
+"""The one Jinja environment factory: sandboxed, StrictUndefined, filters registered once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from jinja2 import BaseLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+from . import filters
+from .model import ratio
+
+# Characters XML 1.0 forbids; Word's manual line break \x0b becomes a real line break first.
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.M)
+
+Flavor = Literal["text", "markdown", "docx"]
+
+
+class TemplateOutputError(ValueError):
+    pass
+
+
+def clean_text(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
+    return _INVALID_XML.sub("", value)
+
+
+def invalid_chars(value: str) -> list[str]:
+    return sorted({f"U+{ord(c):04X}" for c in _INVALID_XML.findall(value.replace("\x0b", ""))})
+
+
+def md_escape(value: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def md_block(value: str) -> Markup:
+    """A paragraph for Markdown: inline markers escaped, and no accidental heading or list."""
+    return Markup(_MD_LINE_START.sub(r"\1\\\2", md_escape(clean_text(value))))
+
+
+def _finalizer(flavor: Flavor):
+    def finalize(value: Any) -> Any:
+        if value is None:
+            raise TemplateOutputError("模板输出了空值（None）：请先判断该字段是否填写")
+        if isinstance(value, Markup) or not isinstance(value, str):
+            return value
+        value = clean_text(value)
+        return md_escape(value) if flavor == "markdown" else value
+    return finalize
+
+
+def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", **globals_: Any) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        undefined=StrictUndefined,
+        autoescape=(flavor == "docx"),
+        finalize=_finalizer(flavor),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    filters.register(env)
+    env.filters["md"] = md_block
+    env.filters["ratio"] = ratio
+    env.globals.update(globals_)
+    return env

@@ -1,0 +1,103 @@
+"""One error hierarchy. User-facing errors carry problems and never print themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+SEVERITY_CN = {ERROR: "错误", WARNING: "警告"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about the input, located in the YAML file."""
+
+    message: str
+    path: tuple[Any, ...] = ()
+    title: str = ""
+    file: str = ""
+    line: int | None = None
+    column: int | None = None
+    severity: str = ERROR
+    rule: str = ""
+    stated: Any = None
+    computed: Any = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def dotted(self) -> str:
+        return dotted_path(self.path)
+
+    def format(self) -> str:
+        where = self.file or "<输入>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        parts = [where + ":"]
+        if self.severity != ERROR:
+            parts.append(f"[{SEVERITY_CN[self.severity]}]")
+        if self.path:
+            field_desc = self.dotted + (f"（{self.title}）" if self.title else "")
+            parts.append(field_desc)
+        elif self.title:
+            parts.append(f"（{self.title}）")
+        parts.append(self.message)
+        return " ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.dotted,
+            "field": self.title,
+            "message": self.message,
+            "stated": None if self.stated is None else str(self.stated),
+            "computed": None if self.computed is None else str(self.computed),
+        }
+
+
+def dotted_path(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+class ReportToolError(Exception):
+    """Base of every error reporttool raises on purpose."""
+
+
+class UserError(ReportToolError):
+    """Something the user can fix; the CLI prints the message and exits 1."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        return "\n".join([self.message, *(p.format() for p in self.problems)])
+
+
+class InputError(UserError):
+    """The input file cannot be read or does not match the schema."""
+
+
+class ValidationFailed(UserError):
+    """The input parsed but breaks rules (sums, rates, outline)."""
+
+
+class TemplateProblem(UserError):
+    """A template cannot be loaded or rendered."""

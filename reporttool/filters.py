@@ -1,0 +1,120 @@
+"""Formatting of figures, ordinals and dates: the one place template filters are defined.
+
+Rounding happens here and only here: two decimals, half-up.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+CENT = Decimal("0.01")
+MISSING = "—"
+_DIGITS = "零一二三四五六七八九"
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+
+def q2(value: Decimal | int) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(value: Decimal | int | None) -> str:
+    """6348.365 -> '6,348.37'"""
+    return MISSING if value is None else f"{q2(value):,.2f}"
+
+
+def wan(value: Decimal | int | None) -> str:
+    """Amount in 万元: '6,348.37万元'"""
+    return MISSING if value is None else money(value) + "万元"
+
+
+def pct(fraction: Decimal | None) -> str:
+    """A computed rate (0.9539...) as '95.39%'."""
+    return MISSING if fraction is None else f"{q2(Decimal(fraction) * 100):,.2f}%"
+
+
+def pct_value(percent: Decimal | None) -> str:
+    """A rate already in percent (95.39) as '95.39%'."""
+    return MISSING if percent is None else f"{q2(percent):,.2f}%"
+
+
+def points(value: Decimal | int | None) -> str:
+    """Scores carry two decimals: '90.52'."""
+    return MISSING if value is None else f"{q2(value):.2f}"
+
+
+def weight(value: Decimal | int | None) -> str:
+    """Weights as typed, without trailing zeros: 35, 2.5."""
+    if value is None:
+        return MISSING
+    d = q2(value).normalize()
+    return f"{d:f}"
+
+
+def count(value: int | None) -> str:
+    return MISSING if value is None else f"{value:,}"
+
+
+def cn_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 21 -> 二十一, 105 -> 一百零五 (up to 9999)."""
+    if n < 0 or n > 9999:
+        raise ValueError(f"cannot write {n} in Chinese numerals")
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    out = ""
+    zero = False
+    for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit = n // unit_value % 10
+        if digit:
+            if zero and out:
+                out += "零"
+            out += _DIGITS[digit] + unit
+            zero = False
+        elif out:
+            zero = True
+    return out
+
+
+def ordinal(position: int, level: int) -> str:
+    """Heading ordinal for the 1-based position at a level: 一、 （一） 1. （1） ①."""
+    if level == 1:
+        return cn_number(position) + "、"
+    if level == 2:
+        return f"（{cn_number(position)}）"
+    if level == 3:
+        return f"{position}."
+    if level == 4:
+        return f"（{position}）"
+    if level == 5 and position <= len(_CIRCLED):
+        return _CIRCLED[position - 1]
+    return f"{position})"
+
+
+def cndate(value: date | None) -> str:
+    return MISSING if value is None else f"{value.year}年{value.month}月{value.day}日"
+
+
+def join_cn(items: Any, sep: str = "、") -> str:
+    return sep.join(str(i) for i in items)
+
+
+FILTERS = {
+    "money": money,
+    "wan": wan,
+    "pct": pct,
+    "pct_value": pct_value,
+    "points": points,
+    "weight": weight,
+    "count": count,
+    "cn_number": cn_number,
+    "ordinal": ordinal,
+    "cndate": cndate,
+    "join_cn": join_cn,
+}
+
+
+def register(env: Any) -> None:
+    env.filters.update(FILTERS)

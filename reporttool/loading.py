@@ -1,0 +1,159 @@
+"""YAML file -> validated model, with every schema problem located and named in Chinese."""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError, Problem
+from .model import KIND_TITLES, REPORT_KINDS, ReportBase
+from .yamlio import Source, load_file, loads
+
+_SIMPLE = {
+    "missing": "缺少必填字段",
+    "string_type": "应为文字",
+    "string_too_short": "不能为空",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数，不能带小数",
+    "list_type": "应为列表（每一项以“- ”开头）",
+    "model_type": "应为“字段: 值”形式的映射",
+    "model_attributes_type": "应为“字段: 值”形式的映射",
+    "dict_type": "应为“字段: 值”形式的映射",
+    "date_type": "应为日期，格式如 2024-12-31",
+    "date_parsing": "应为日期，格式如 2024-12-31",
+    "date_from_datetime_parsing": "应为日期，格式如 2024-12-31",
+    "date_from_datetime_inexact": "应为日期，不要带时间",
+    "decimal_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_type": "应为 是/否（true/false）",
+}
+
+
+def _unwrap(tp: Any) -> Any:
+    """The model class (or None) a field annotation leads to, through Optional/list/Annotated."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            models = [a for a in typing.get_args(tp) if _unwrap(a) is not None]
+            return _unwrap(models[0]) if models else None
+        elif origin in (list, tuple, set):
+            tp = typing.get_args(tp)[0]
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp
+        else:
+            return None
+
+
+def _item_label(data: Any) -> str | None:
+    if isinstance(data, dict):
+        for key in ("name", "title", "kind", "source", "grade"):
+            if isinstance(data.get(key), str):
+                return f"「{data[key]}」"
+    return None
+
+
+def field_title(model: type[BaseModel], path: tuple, data: Any = None) -> str:
+    """How the report names the field at ``path``: the last two titles, e.g. 决算支出·人员经费."""
+    titles: list[str] = []
+    current: type[BaseModel] | None = model
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and part < len(data) else None
+            label = _item_label(data)
+            if label:
+                if titles:
+                    titles[-1] = titles[-1] + label
+                else:
+                    titles.append(label)
+            continue
+        data = data.get(part) if isinstance(data, dict) else None
+        info = current.model_fields.get(part) if current else None
+        if info is None:
+            current = None
+            continue
+        titles.append(info.title or part)
+        current = _unwrap(info.annotation)
+    return "·".join(titles[-2:])
+
+
+def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind.startswith("rt_"):
+        return err["msg"]
+    if kind == "extra_forbidden":
+        owner: Any = model
+        for part in path[:-1]:
+            if isinstance(part, str) and owner is not None and part in owner.model_fields:
+                owner = _unwrap(owner.model_fields[part].annotation)
+        allowed = "、".join(owner.model_fields) if owner else ""
+        return f"不认识的字段（可能拼写有误）；此处可用的字段：{allowed}"
+    if kind == "literal_error":
+        return f"只能取以下值之一：{ctx.get('expected', '')}，收到 {err.get('input')!r}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"应不小于 {ctx.get('ge', ctx.get('gt'))}，收到 {err.get('input')}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"应不大于 {ctx.get('le', ctx.get('lt'))}，收到 {err.get('input')}"
+    if kind == "too_short":
+        return f"至少需要填写 {ctx.get('min_length')} 项"
+    if kind in _SIMPLE:
+        text = _SIMPLE[kind]
+        if kind not in ("missing",) and "input" in err and not isinstance(err["input"], (dict, list)):
+            text += f"，收到 {err['input']!r}"
+        return text
+    return f"取值无效（{err['msg']}）"
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    # Drop pydantic's union/function markers so the path is the YAML path.
+    return tuple(p for p in loc if isinstance(p, int) or not (p.startswith(("function-", "union[", "literal[")) or p in ("str", "int")))
+
+
+def problems_from_validation(exc: ValidationError, model: type[BaseModel], data: Any, src: Source) -> list[Problem]:
+    problems = []
+    seen = set()
+    for err in exc.errors(include_url=False):
+        path = _clean_loc(err["loc"])
+        message = _message(err, model, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        problems.append(src.problem(path, message, title=field_title(model, path, data), rule="schema." + err["type"]))
+    return problems
+
+
+def parse(data: dict, src: Source) -> ReportBase:
+    kind = data.get("kind")
+    if kind not in REPORT_KINDS:
+        known = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
+        message = "缺少报告类型" if kind is None else f"未知的报告类型 {kind!r}"
+        raise InputError("无法识别报告类型", [src.problem(("kind",), f"{message}，可选：{known}", title="报告类型", rule="schema.kind")])
+    model = REPORT_KINDS[kind]
+    try:
+        report = model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError("输入不符合要求", problems_from_validation(exc, model, data, src)) from None
+    report._source = src
+    return report
+
+
+def load(path: str | Path) -> ReportBase:
+    """Read and validate a report YAML file; raises InputError listing every schema problem."""
+    data, src = load_file(path)
+    return parse(data, src)
+
+
+def load_text(text: str, file: str = "<输入>") -> ReportBase:
+    data, src = loads(text, file)
+    return parse(data, src)
+
+
+def source_of(report: ReportBase) -> Source:
+    return getattr(report, "_source", None) or Source(file="<输入>")

@@ -1,0 +1,595 @@
+"""The report schema: every field once, with its Chinese title and description.
+
+Derived figures (totals, rates, scores, grades) are properties computed from parts; the
+fields named ``stated_*`` hold figures copied from an official form, which the checks
+compare with the computed ones instead of trusting them.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+MAX_MONEY = Decimal("1e10")  # 万元; anything larger is a typo, not a budget
+
+
+# --- scalar types -----------------------------------------------------------------------
+
+def _to_decimal(value: Any, what: str, example: str) -> Decimal:
+    if isinstance(value, bool):
+        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value})
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise PydanticCustomError("rt_not_finite", f"{what}不能是 NaN 或无穷大")
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("，", "")
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value}) from None
+    else:
+        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value})
+    if not d.is_finite():
+        raise PydanticCustomError("rt_not_finite", f"{what}不能是 NaN 或无穷大")
+    return d
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("万元"):
+        value = value.strip()[:-2]
+    d = _to_decimal(value, "金额（万元）", "6348.37 或 \"6,348.37\"")
+    if d < 0:
+        raise PydanticCustomError("rt_negative", "金额不能为负数，收到 {input}", {"input": str(value)})
+    if d > MAX_MONEY:
+        raise PydanticCustomError("rt_too_large", "金额过大（单位是万元），收到 {input}", {"input": str(value)})
+    return d
+
+
+def _points(value: Any) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("分"):
+        value = value.strip()[:-1]
+    d = _to_decimal(value, "分数", "8.5")
+    if d < 0:
+        raise PydanticCustomError("rt_negative", "分数不能为负数，收到 {input}", {"input": str(value)})
+    if d > 1000:
+        raise PydanticCustomError("rt_too_large", "分数过大，收到 {input}", {"input": str(value)})
+    return d
+
+
+def _percent(value: Any) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        value = value.strip()[:-1]
+    d = _to_decimal(value, "百分数", "95.39 或 \"95.39%\"")
+    if abs(d) > 100000:
+        raise PydanticCustomError("rt_too_large", "百分数过大，收到 {input}", {"input": str(value)})
+    return d
+
+
+Money = Annotated[Decimal, BeforeValidator(_money)]
+Points = Annotated[Decimal, BeforeValidator(_points)]
+Percent = Annotated[Decimal, BeforeValidator(_percent)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
+    return Field(default, title=title, description=description, **kw)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part / whole, or None when the base is missing or zero."""
+    if part is None or not whole:
+        return None
+    return part / whole
+
+
+# --- settings ---------------------------------------------------------------------------
+
+class GradeBand(Model):
+    grade: Text = F("等级", "等级名称，如 优、良、中、差")
+    min: Points = F("最低分", "达到该等级的最低总分（含）")
+
+
+DEFAULT_BANDS = [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
+
+
+class Settings(Model):
+    grade_bands: list[GradeBand] = F(
+        "评价等级分档", "从高到低排列的等级及最低分；默认 优≥90、良≥80、中≥60、差<60",
+        default_factory=lambda: [GradeBand(grade=g, min=m) for g, m in DEFAULT_BANDS])
+    tolerance: Decimal = F("容差", "填报数与计算数允许的差额（金额、分数为 0.01，比率为 0.01 个百分点）",
+                           default=Decimal("0.01"), ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _bands_descending(self) -> "Settings":
+        mins = [b.min for b in self.grade_bands]
+        if not mins or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            raise PydanticCustomError("rt_bands", "评价等级分档应按最低分从高到低排列，且最低分互不相同")
+        return self
+
+    def grade_of(self, score: Decimal) -> str:
+        for band in self.grade_bands:
+            if score >= band.min:
+                return band.grade
+        return self.grade_bands[-1].grade
+
+    def grade_ticks(self, grade: str) -> str:
+        return " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in self.grade_bands)
+
+
+# --- indicator tree ---------------------------------------------------------------------
+
+class Indicator(Model):
+    name: Text = F("指标名称", "一级、二级或三级指标的名称")
+    weight: Optional[Points] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
+    score: Optional[Points] = F("得分", "评价得分；末级指标必填，上级指标填写时须等于下级合计", None)
+    explanation: Optional[str] = F("指标解释", "指标的含义与计算口径", None)
+    criteria: Optional[str] = F("评分标准", "如何给分", None)
+    note: Optional[str] = F("评分说明", "扣分理由、佐证材料", None)
+    target: Optional[str] = F("年度指标值", "年初设定的指标值（项目自评表用）", None)
+    actual: Optional[str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
+    deviation: Optional[str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
+    analysis: Optional[str] = F("绩效分析", "在“具体绩效分析”中对该指标的文字分析", None)
+    children: list["Indicator"] = F("下级指标", "下一层指标；末级指标不填", default_factory=list)
+
+    @model_validator(mode="after")
+    def _leaf_has_figures(self) -> "Indicator":
+        if not self.children:
+            missing = [t for t, v in (("分值 weight", self.weight), ("得分 score", self.score)) if v is None]
+            if missing:
+                raise PydanticCustomError("rt_leaf", "末级指标「{name}」缺少{missing}",
+                                          {"name": self.name, "missing": "、".join(missing)})
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @cached_property
+    def total_weight(self) -> Decimal:
+        if self.is_leaf:
+            return self.weight
+        return sum((c.total_weight for c in self.children), ZERO)
+
+    @cached_property
+    def total_score(self) -> Decimal:
+        if self.is_leaf:
+            return self.score
+        return sum((c.total_score for c in self.children), ZERO)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.total_score, self.total_weight)
+
+    def depth(self) -> int:
+        return 1 + max((c.depth() for c in self.children), default=0)
+
+
+# --- narrative lists --------------------------------------------------------------------
+
+class Titled(Model):
+    title: Text = F("标题", "小标题，一句话")
+    detail: Optional[str] = F("具体内容", "展开说明", None)
+
+
+class WorkItem(Titled):
+    pass
+
+
+class Experience(Titled):
+    pass
+
+
+class ProblemItem(Titled):
+    id: Optional[str] = F("问题编号", "供建议引用的编号，如 P1；不填则按顺序为 1、2、3…", None)
+    category: Text = F("问题分类", "项目立项、资金管理、业务管理、项目产出、项目效益、其他等", "其他")
+    cause: Optional[str] = F("原因分析", "产生问题的原因", None)
+    unit: Optional[str] = F("责任单位", "负责整改的单位或科室", None)
+
+
+class Suggestion(Titled):
+    answers: list[Union[str, int]] = F("对应问题", "本建议回应的问题编号（或序号 1、2…）", default_factory=list)
+
+
+class Evaluation(Model):
+    approach: Optional[str] = F("评价思路", "评价的总体思路", None)
+    purpose: Optional[str] = F("评价目的", "为什么开展本次评价", None)
+    basis: list[Text] = F("评价依据", "政策文件、制度、预算批复等，每条一行", default_factory=list)
+    scope: Optional[str] = F("评价对象及范围", "评价覆盖的单位、资金和项目", None)
+    period_start: Optional[date] = F("评价时段起", "默认为评价年度 1 月 1 日", None)
+    period_end: Optional[date] = F("评价时段止", "默认为评价年度 12 月 31 日", None)
+    principles: Optional[str] = F("评价原则", "如科学公正、统筹兼顾、激励约束、公开透明", None)
+    method: Optional[str] = F("评价方法", "如比较法、因素分析法、公众评判法", None)
+    standards: Optional[str] = F("评价标准", "计划标准、行业标准、历史标准等", None)
+    process: Optional[str] = F("评价工作过程", "前期准备、组织实施、分析评价的经过", None)
+
+
+# --- department (dept_self) -------------------------------------------------------------
+
+class Staffing(Model):
+    kind: Text = F("编制类型", "行政编制、事业编制、工勤人员编制等")
+    authorized: Count = F("编制数", "核定编制人数")
+    actual: Optional[Count] = F("实有人数", "年末在职实有人数", None)
+
+
+class Vehicles(Model):
+    authorized: Count = F("编制车辆数", "核定公务用车编制数", 0)
+    actual: Count = F("实有车辆数", "年末实有公务用车数")
+
+
+class Department(Model):
+    name: Text = F("部门名称", "部门全称，用于标题和落款")
+    self_name: Text = F("自称", "正文中部门的自称，如 我局、本单位", "本部门")
+    rank: Optional[str] = F("机构级别", "如 正科级", None)
+    setup: Optional[str] = F("机构设置说明", "挂牌、管理模式等补充说明", None)
+    divisions: list[Text] = F("内设科室", "内设机构名称", default_factory=list)
+    subordinate_units: list[Text] = F("下属单位", "下设的事业单位等", default_factory=list)
+    budget_units: list[Text] = F("纳入预算编报的单位", "纳入本年度部门预算编报的单位", default_factory=list)
+    staffing: list[Staffing] = F("人员编制", "按编制类型分列的编制数与实有人数", default_factory=list)
+    vehicles: Optional[Vehicles] = F("车辆", "公务用车编制与实有数", None)
+    functions: list[Text] = F("部门职能", "主要职能，每条一项", default_factory=list)
+    work: list[WorkItem] = F("部门工作完成情况", "年度重点工作及完成情况", default_factory=list)
+    management: Optional[str] = F("部门管理制度", "内部控制、议事规则等制度建设情况", None)
+
+    @property
+    def staff_authorized(self) -> int:
+        return sum(s.authorized for s in self.staffing)
+
+    @property
+    def staff_actual(self) -> int | None:
+        if any(s.actual is None for s in self.staffing):
+            return None
+        return sum(s.actual for s in self.staffing)
+
+
+class Income(Model):
+    fiscal: Money = F("财政拨款收入", "本年财政拨款收入（万元）")
+    other: Money = F("其他收入", "事业收入、经营收入等其他收入（万元）", ZERO)
+    carryover: Money = F("年初结转结余", "上年结转到本年的资金（万元）", ZERO)
+    stated_total: Optional[Money] = F("收入合计（填报数）", "报表中的收入合计，用于核对", None)
+
+    @property
+    def total(self) -> Decimal:
+        return self.fiscal + self.other + self.carryover
+
+
+class Spending(Model):
+    personnel: Optional[Money] = F("人员经费", "基本支出中的人员经费（万元）", None)
+    public: Optional[Money] = F("公用经费", "基本支出中的公用经费（万元）", None)
+    basic: Optional[Money] = F("基本支出", "未分人员、公用经费时直接填写；分列时可作为填报数核对", None)
+    project: Money = F("项目支出", "项目支出（万元）")
+    stated_total: Optional[Money] = F("支出合计（填报数）", "报表中的支出合计，用于核对", None)
+
+    @model_validator(mode="after")
+    def _basic_known(self) -> "Spending":
+        split = (self.personnel is None, self.public is None)
+        if split == (True, True) and self.basic is None:
+            raise PydanticCustomError("rt_basic", "请填写基本支出 basic，或同时填写人员经费 personnel 和公用经费 public")
+        if split in ((True, False), (False, True)):
+            raise PydanticCustomError("rt_basic", "人员经费 personnel 和公用经费 public 须同时填写")
+        return self
+
+    @property
+    def has_split(self) -> bool:
+        return self.personnel is not None
+
+    @property
+    def basic_total(self) -> Decimal:
+        return self.personnel + self.public if self.has_split else self.basic
+
+    @property
+    def total(self) -> Decimal:
+        return self.basic_total + self.project
+
+
+class ThreePublic(Model):
+    abroad: Money = F("因公出国（境）费", "万元", ZERO)
+    vehicles: Money = F("公务用车购置及运行费", "万元", ZERO)
+    reception: Money = F("公务接待费", "万元", ZERO)
+
+    @property
+    def total(self) -> Decimal:
+        return self.abroad + self.vehicles + self.reception
+
+
+class DeptFunds(Model):
+    income: Optional[Income] = F("收入", "本年收入，按来源分列", None)
+    budget: Spending = F("预算支出", "年初部门预算支出")
+    adjusted_budget: Optional[Spending] = F("调整后预算", "年中调整后的预算；填写后预算执行率以此为基数", None)
+    final: Spending = F("决算支出", "本年实际支出（决算数）")
+    received: Optional[Money] = F("资金实际到位数", "实际到位的资金（万元），用于计算资金到位率", None)
+    previous_final: Optional[Money] = F("上年决算支出", "上年支出合计，用于计算较上年增减", None)
+    three_public_budget: Optional[ThreePublic] = F("“三公”经费预算", "“三公”经费年初预算", None)
+    three_public_actual: Optional[ThreePublic] = F("“三公”经费支出", "“三公”经费实际支出", None)
+    stated_carryover_end: Optional[Money] = F("年末结转结余（填报数）", "报表中的年末结转结余，用于核对", None)
+    stated_execution_rate: Optional[Percent] = F("预算执行率（填报数）", "报表中的预算执行率（%），用于核对", None)
+    stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "报表中的资金到位率（%），用于核对", None)
+
+    @property
+    def execution_base(self) -> Spending:
+        return self.adjusted_budget or self.budget
+
+    @property
+    def execution_base_label(self) -> str:
+        return "调整后预算数" if self.adjusted_budget else "年初预算数"
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return ratio(self.final.total, self.execution_base.total)
+
+    @property
+    def arrival_rate(self) -> Decimal | None:
+        return ratio(self.received, self.execution_base.total)
+
+    @property
+    def carryover_end(self) -> Decimal | None:
+        return None if self.income is None else self.income.total - self.final.total
+
+    @property
+    def change_from_previous(self) -> Decimal | None:
+        if self.previous_final is None:
+            return None
+        return ratio(self.final.total - self.previous_final, self.previous_final)
+
+
+class Procurement(Model):
+    budget: Money = F("政府采购预算", "年度政府采购预算总额（万元）")
+    actual: Money = F("实际采购金额", "年度实际政府采购支出（万元）")
+    items: list[Text] = F("采购项目", "本年政府采购项目名称", default_factory=list)
+    stated_rate: Optional[Percent] = F("政府采购执行率（填报数）", "用于核对（%）", None)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(self.actual, self.budget)
+
+
+class AssetItem(Model):
+    name: Text = F("资产类别", "固定资产、无形资产、在建工程等")
+    original: Money = F("账面原值", "万元")
+    net: Optional[Money] = F("账面净值", "万元", None)
+
+
+class Assets(Model):
+    as_of: Optional[date] = F("截止日期", "默认为评价年度 12 月 31 日", None)
+    items: list[AssetItem] = F("资产明细", "按类别列示", default_factory=list)
+
+
+class ProjectGoal(Model):
+    name: Text = F("项目名称", "预算项目名称")
+    amount: Optional[Money] = F("预算金额", "万元", None)
+    level: Optional[str] = F("项目级次", "区级、上级等", None)
+    goal: Text = F("绩效目标", "该项目的年度绩效目标")
+    result: Optional[str] = F("完成情况", "目标完成情况", None)
+
+
+class Goals(Model):
+    overall: Text = F("部门总目标", "部门年度总体绩效目标")
+    projects: list[ProjectGoal] = F("部门项目具体计划目标", "各项目的绩效目标", default_factory=list)
+
+    @property
+    def projects_total(self) -> Decimal:
+        return sum((p.amount for p in self.projects if p.amount is not None), ZERO)
+
+
+# --- project (project_self) -------------------------------------------------------------
+
+FUND_SOURCES = ("当年财政拨款", "上年结转资金", "其他资金")
+
+
+class ProjectInfo(Model):
+    name: Text = F("项目名称", "预算批复中的项目全称")
+    department: Text = F("主管部门", "项目主管部门")
+    implementer: Text = F("实施单位", "项目实施单位")
+    type: Optional[str] = F("项目类型", "如 运转类、特定目标类", None)
+    period: Optional[str] = F("实施周期", "如 2024年1月—12月", None)
+    overview: Text = F("项目概况", "立项依据、主要内容、资金安排的概述")
+
+
+class FundLine(Model):
+    source: Literal["当年财政拨款", "上年结转资金", "其他资金"] = F("资金来源", "当年财政拨款、上年结转资金或其他资金")
+    initial: Money = F("年初预算数", "万元")
+    budget: Money = F("全年预算数", "调整后的全年预算（万元）")
+    received: Optional[Money] = F("实际到位数", "万元", None)
+    spent: Money = F("全年执行数", "万元")
+
+
+class ProjectFunds(Model):
+    lines: list[FundLine] = F("资金明细", "按资金来源分列", min_length=1)
+    weight: Points = F("分值", "预算执行率的分值，通常为 10", Decimal(10))
+    scoring: Literal["比例", "分档"] = F(
+        "执行率计分方法", "比例：分值×执行率（不超过分值）；分档：100% 满分、80% 以上 7 分、60% 以上 5 分、其余 0 分（按分值折算）", "比例")
+    stated_score: Optional[Points] = F("执行率得分（填报数）", "用于核对", None)
+    stated_rate: Optional[Percent] = F("预算执行率（填报数）", "用于核对（%）", None)
+
+    def _sum(self, attr: str) -> Decimal | None:
+        values = [getattr(line, attr) for line in self.lines]
+        return None if any(v is None for v in values) else sum(values, ZERO)
+
+    @property
+    def initial(self) -> Decimal:
+        return self._sum("initial")
+
+    @property
+    def budget(self) -> Decimal:
+        return self._sum("budget")
+
+    @property
+    def received(self) -> Decimal | None:
+        return self._sum("received")
+
+    @property
+    def spent(self) -> Decimal:
+        return self._sum("spent")
+
+    @property
+    def execution_rate(self) -> Decimal | None:
+        return ratio(self.spent, self.budget)
+
+    @property
+    def arrival_rate(self) -> Decimal | None:
+        return ratio(self.received, self.budget)
+
+    def line(self, source: str) -> FundLine | None:
+        return next((line for line in self.lines if line.source == source), None)
+
+    @property
+    def score(self) -> Decimal:
+        rate = self.execution_rate or ZERO
+        if self.scoring == "比例":
+            return self.weight * min(rate, Decimal(1))
+        for floor, points in ((Decimal(1), 10), (Decimal("0.8"), 7), (Decimal("0.6"), 5)):
+            if rate >= floor:
+                return self.weight * points / 10
+        return ZERO
+
+
+class AnnualGoal(Model):
+    expected: Text = F("预期目标", "年初设定的年度总体目标")
+    actual: Text = F("实际完成情况", "年末实际完成情况")
+
+
+# --- reports ----------------------------------------------------------------------------
+
+class ReportBase(Model):
+    _source: Any = PrivateAttr(default=None)
+
+    year: int = F("评价年度", "被评价的预算年度", ge=2000, le=2100)
+    title: Optional[str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)
+    summary: Optional[str] = F("摘要", "报告开头的摘要（可选）", None)
+    evaluation: Evaluation = F("评价思路和过程", "评价思路、目的、依据、对象及时段等", default_factory=Evaluation)
+    indicators: list[Indicator] = F("指标体系", "一级指标列表，每个一级指标下有二级、三级指标", min_length=1)
+    stated_total_score: Optional[Points] = F("总得分（填报数）", "官方表格中的总分，用于核对", None)
+    stated_grade: Optional[str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
+    conclusion: Optional[str] = F("评价结论补充说明", "综合评价的文字说明", None)
+    experience: list[Experience] = F("主要经验做法", "值得推广的做法", default_factory=list)
+    problems: list[ProblemItem] = F("存在的问题", "问题清单", default_factory=list)
+    suggestions: list[Suggestion] = F("改进措施及建议", "针对问题的建议", default_factory=list)
+    other: Optional[str] = F("其他需要说明的情况", "其他需要说明的事项", None)
+    author: Optional[str] = F("落款单位", "不填则为部门名称", None)
+    signed_on: Optional[date] = F("落款日期", "报告落款日期，如 2025-08-04", None)
+    settings: Settings = F("设置", "评价等级分档、核对容差", default_factory=Settings)
+
+    @property
+    def period_start(self) -> date:
+        return self.evaluation.period_start or date(self.year, 1, 1)
+
+    @property
+    def period_end(self) -> date:
+        return self.evaluation.period_end or date(self.year, 12, 31)
+
+    @property
+    def extra_weight(self) -> Decimal:
+        """Weight scored outside the indicator tree (the project form's 预算执行率)."""
+        return ZERO
+
+    @property
+    def extra_score(self) -> Decimal:
+        return ZERO
+
+    @cached_property
+    def total_weight(self) -> Decimal:
+        return self.extra_weight + sum((i.total_weight for i in self.indicators), ZERO)
+
+    @cached_property
+    def total_score(self) -> Decimal:
+        return self.extra_score + sum((i.total_score for i in self.indicators), ZERO)
+
+    @property
+    def score_rate(self) -> Decimal | None:
+        return ratio(self.total_score, self.total_weight)
+
+    @property
+    def grade(self) -> str:
+        return self.settings.grade_of(self.total_score)
+
+    @property
+    def grade_ticks(self) -> str:
+        return self.settings.grade_ticks(self.grade)
+
+    def problem_key(self, index: int) -> str:
+        p = self.problems[index]
+        return p.id if p.id else str(index + 1)
+
+    def problem_by_ref(self, ref: Union[str, int]) -> ProblemItem | None:
+        for i, p in enumerate(self.problems):
+            if str(ref) in (p.id, str(i + 1)):
+                return p
+        return None
+
+
+class DeptSelfReport(ReportBase):
+    kind: Literal["dept_self"] = F("报告类型", "dept_self：部门整体支出绩效自评报告")
+    department: Department = F("部门概况", "部门名称、机构、编制、职能、工作完成情况")
+    funds: DeptFunds = F("部门资金", "收入、预算与决算支出")
+    procurement: Optional[Procurement] = F("政府采购情况", "采购预算与实际采购", None)
+    assets: Optional[Assets] = F("固定资产情况", "资产账面原值与净值", None)
+    goals: Goals = F("绩效目标", "部门总目标与项目具体计划目标")
+
+    @property
+    def report_title(self) -> str:
+        return self.title or f"{self.department.name}{self.year}年部门整体支出绩效自评报告"
+
+    @property
+    def signer(self) -> str:
+        return self.author or self.department.name
+
+    @property
+    def self_name(self) -> str:
+        return self.department.self_name
+
+
+class ProjectSelfReport(ReportBase):
+    kind: Literal["project_self"] = F("报告类型", "project_self：项目支出绩效自评报告")
+    project: ProjectInfo = F("项目基本情况", "项目名称、主管部门、实施单位、概况")
+    funds: ProjectFunds = F("项目资金", "按来源分列的预算数与执行数")
+    goals: list[AnnualGoal] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
+
+    @property
+    def report_title(self) -> str:
+        return self.title or f"{self.project.name}{self.year}年度项目支出绩效自评报告"
+
+    @property
+    def signer(self) -> str:
+        return self.author or self.project.implementer
+
+    @property
+    def self_name(self) -> str:
+        return "本单位"
+
+    @property
+    def extra_weight(self) -> Decimal:
+        return self.funds.weight
+
+    @property
+    def extra_score(self) -> Decimal:
+        return self.funds.score
+
+
+REPORT_KINDS: dict[str, type[ReportBase]] = {
+    "dept_self": DeptSelfReport,
+    "project_self": ProjectSelfReport,
+}
+
+KIND_TITLES = {
+    "dept_self": "部门整体支出绩效自评报告",
+    "project_self": "项目支出绩效自评报告",
+}
+
+Report = Union[DeptSelfReport, ProjectSelfReport]

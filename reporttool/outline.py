@@ -1,0 +1,120 @@
+"""Outlines are data: one file per report kind lists the sections, their nesting and which are required.
+
+Ordinals come from position among the sections present, so leaving out an optional section
+renumbers the rest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from pydantic import Field, ValidationError, model_validator
+
+from .errors import InputError, Problem
+from .loading import field_title, problems_from_validation, source_of
+from .model import Model, ReportBase
+from .yamlio import load_file
+
+
+class Block(Model):
+    text: Optional[str] = Field(None, title="文字块", description="sections.j2 中生成段落的宏名")
+    table: Optional[str] = Field(None, title="表格", description="表格名称")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Block":
+        if (self.text is None) == (self.table is None):
+            raise ValueError("每个内容块须且只能填写 text 或 table 之一")
+        return self
+
+
+class Section(Model):
+    id: str = Field(title="章节标识", description="唯一的英文标识")
+    title: str = Field(title="章节标题", description="不含序号的标题，序号按位置自动生成")
+    synonyms: list[str] = Field(default_factory=list, title="同义标题", description="检查他人报告时视为同一章节的标题")
+    required: bool = Field(True, title="必备章节", description="缺少所需数据时报错（true）或省略本章节（false）")
+    numbered: bool = Field(True, title="编号", description="是否生成序号（如“摘要”不编号）")
+    when: Optional[str] = Field(None, title="所需数据", description="章节所依赖的数据路径，如 procurement；为空或未填写即视为缺少")
+    body: list[Block] = Field(default_factory=list, title="正文", description="依次生成的段落和表格")
+    each: Optional[str] = Field(None, title="逐项生成", description="列表数据路径：每一项生成一个下级章节")
+    item_title: str = Field("title", title="下级标题字段", description="逐项生成时用作标题的字段")
+    item_body: Optional[str] = Field(None, title="下级正文宏", description="逐项生成时每项正文的宏名")
+    children: list["Section"] = Field(default_factory=list, title="下级章节", description="固定的下级章节")
+
+
+class Outline(Model):
+    kind: str = Field(title="报告类型", description="dept_self、project_self 等")
+    name: str = Field(title="报告类型名称", description="如 部门整体支出绩效自评报告")
+    sections: list[Section] = Field(title="章节", description="一级章节列表", min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Outline":
+        seen: set[str] = set()
+        for s in self.walk():
+            if s.id in seen:
+                raise ValueError(f"章节标识 {s.id!r} 重复")
+            seen.add(s.id)
+        return self
+
+    def walk(self, sections: list[Section] | None = None) -> Iterator[Section]:
+        for s in self.sections if sections is None else sections:
+            yield s
+            yield from self.walk(s.children)
+
+
+def load_outline(path: str | Path) -> Outline:
+    data, src = load_file(path)
+    try:
+        return Outline.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"大纲文件 {path} 有误", problems_from_validation(exc, Outline, data, src)) from None
+
+
+def resolve(report: Any, dotted: str) -> Any:
+    value = report
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _has_data(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (str, list, tuple, dict)):
+        return len(value) > 0 if not isinstance(value, str) else bool(value.strip())
+    return True
+
+
+def present(section: Section, report: ReportBase) -> bool:
+    if section.when is not None and not _has_data(resolve(report, section.when)):
+        return False
+    if section.each is not None and not _has_data(resolve(report, section.each)):
+        return False
+    if section.children and not section.body and section.each is None:
+        return any(present(c, report) for c in section.children)
+    return True
+
+
+def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
+    """Required sections whose data is missing."""
+    src = source_of(report)
+    problems: list[Problem] = []
+
+    def visit(sections: list[Section], trail: str) -> None:
+        for s in sections:
+            name = f"{trail}「{s.title}」" if trail else f"「{s.title}」"
+            if not present(s, report):
+                if s.required:
+                    need = s.when or s.each or ""
+                    path = tuple(need.split(".")) if need else ()
+                    title = field_title(type(report), path) if path else s.title
+                    problems.append(src.problem(
+                        path, f"缺少必备章节{name}所需的数据，请填写 {need or '其下级章节的数据'}",
+                        title=title, rule="outline.required"))
+                continue
+            visit(s.children, name)
+
+    visit(outline.sections, "")
+    return problems

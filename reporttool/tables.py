@@ -1,0 +1,102 @@
+"""Tables drawn from the model. Each builder returns a Table; both renderers draw it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from .document import Cell, Column, Table, header_row
+from .filters import money, pct, points, weight
+from .model import DeptSelfReport, ProjectSelfReport, ReportBase, Spending, ratio
+
+TableBuilder = Callable[[ReportBase], Table]
+
+
+def _num(text: str, bold: bool = False) -> Cell:
+    return Cell(text, align="right", bold=bold)
+
+
+def _spending_rows(label: str, budget: Decimal | None, final: Decimal, total_final: Decimal,
+                   bold: bool = False, indent: str = "") -> list[Cell]:
+    return [Cell(indent + label, bold=bold), _num(money(budget), bold), _num(money(final), bold),
+            _num(pct(ratio(final, total_final)), bold), _num(pct(ratio(final, budget)), bold)]
+
+
+def dept_spending(report: DeptSelfReport) -> Table:
+    f = report.funds
+    base: Spending = f.execution_base
+    fin = f.final
+    total = fin.total
+    rows = [header_row(["项目", f"预算数（{f.execution_base_label}）", "决算数", "占决算支出比例", "执行率"])]
+    rows.append(_spending_rows("基本支出", base.basic_total, fin.basic_total, total))
+    if fin.has_split:
+        rows.append(_spending_rows("人员经费", base.personnel, fin.personnel, total, indent="其中："))
+        rows.append(_spending_rows("公用经费", base.public, fin.public, total, indent="　　　"))
+    rows.append(_spending_rows("项目支出", base.project, fin.project, total))
+    rows.append(_spending_rows("合计", base.total, total, total, bold=True))
+    cols = [Column("项目", 40), Column("预算数", 30, "right"), Column("决算数", 30, "right"),
+            Column("占比", 28, "right"), Column("执行率", 28, "right")]
+    return Table(columns=cols, rows=rows, caption=f"{report.year}年部门预算及决算支出情况", unit="单位：万元")
+
+
+def dept_income(report: DeptSelfReport) -> Table:
+    inc = report.funds.income
+    rows = [header_row(["收入来源", "金额", "占收入合计比例"])]
+    for label, value in (("财政拨款收入", inc.fiscal), ("其他收入", inc.other), ("年初结转结余", inc.carryover)):
+        rows.append([Cell(label), _num(money(value)), _num(pct(ratio(value, inc.total)))])
+    rows.append([Cell("合计", bold=True), _num(money(inc.total), True), _num(pct(ratio(inc.total, inc.total)), True)])
+    cols = [Column("收入来源", 60), Column("金额", 48, "right"), Column("占比", 48, "right")]
+    return Table(columns=cols, rows=rows, caption=f"{report.year}年部门收入情况", unit="单位：万元")
+
+
+def dept_project_goals(report: DeptSelfReport) -> Table:
+    rows = [header_row(["序号", "项目名称", "预算金额", "绩效目标"])]
+    for i, p in enumerate(report.goals.projects, 1):
+        rows.append([Cell(str(i), align="center"), Cell(p.name), _num(money(p.amount)), Cell(p.goal)])
+    rows.append([Cell("合计", bold=True, colspan=2, align="center"), Cell(covered="h"),
+                 _num(money(report.goals.projects_total), True), Cell("")])
+    cols = [Column("序号", 12, "center"), Column("项目名称", 44), Column("预算金额", 26, "right"), Column("绩效目标", 74)]
+    return Table(columns=cols, rows=rows, caption="部门项目绩效目标", unit="单位：万元")
+
+
+def score_summary(report: ReportBase) -> Table:
+    rows = [header_row(["指标", "分值", "得分", "得分率"])]
+    if isinstance(report, ProjectSelfReport):
+        f = report.funds
+        rows.append([Cell("预算执行率"), _num(weight(f.weight)), _num(points(f.score)), _num(pct(ratio(f.score, f.weight)))])
+    for ind in report.indicators:
+        rows.append([Cell(ind.name), _num(weight(ind.total_weight)), _num(points(ind.total_score)), _num(pct(ind.rate))])
+    rows.append([Cell("合计", bold=True), _num(weight(report.total_weight), True),
+                 _num(points(report.total_score), True), _num(pct(report.score_rate), True)])
+    cols = [Column("指标", 62), Column("分值", 30, "right"), Column("得分", 30, "right"), Column("得分率", 34, "right")]
+    return Table(columns=cols, rows=rows, caption="一级指标得分情况", unit="单位：分")
+
+
+def project_funds(report: ProjectSelfReport) -> Table:
+    f = report.funds
+    rows = [header_row(["资金来源", "年初预算数", "全年预算数", "实际到位数", "全年执行数", "执行率"])]
+    for line in f.lines:
+        rows.append([Cell(line.source), _num(money(line.initial)), _num(money(line.budget)), _num(money(line.received)),
+                     _num(money(line.spent)), _num(pct(ratio(line.spent, line.budget)))])
+    rows.append([Cell("合计", bold=True), _num(money(f.initial), True), _num(money(f.budget), True),
+                 _num(money(f.received), True), _num(money(f.spent), True), _num(pct(f.execution_rate), True)])
+    cols = [Column("资金来源", 32)] + [Column(t, 25, "right") for t in ("年初", "全年", "到位", "执行")] + [Column("执行率", 24, "right")]
+    return Table(columns=cols, rows=rows, caption="项目资金情况", unit="单位：万元")
+
+
+def project_goals(report: ProjectSelfReport) -> Table:
+    rows = [header_row(["序号", "预期目标", "实际完成情况"])]
+    for i, g in enumerate(report.goals, 1):
+        rows.append([Cell(str(i), align="center"), Cell(g.expected), Cell(g.actual)])
+    cols = [Column("序号", 12, "center"), Column("预期目标", 72), Column("实际完成情况", 72)]
+    return Table(columns=cols, rows=rows, caption="年度总体目标完成情况")
+
+
+TABLES: dict[str, TableBuilder] = {
+    "dept_spending": dept_spending,
+    "dept_income": dept_income,
+    "dept_project_goals": dept_project_goals,
+    "score_summary": score_summary,
+    "project_funds": project_funds,
+    "project_goals": project_goals,
+}

@@ -1,0 +1,104 @@
+"""Where templates live, and the compiled set of them: outlines, section macros, Markdown and Word skins.
+
+A TemplateSet compiles everything once; render as many reports through it as you like.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, TemplateError
+
+from .build import build_document
+from .document import Document
+from .env import make_env
+from .errors import TemplateProblem
+from .model import ReportBase
+from .outline import Outline, load_outline
+from .render_docx import CompiledDocx, table_xml
+from .render_md import md_table
+from .tables import TABLES
+
+_PACKAGED = Path(__file__).parent / "templates"
+BUILTIN = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+MARKDOWN_TEMPLATE = "report.md.j2"
+DOCX_TEMPLATE = "report.docx"
+
+
+class TemplateSet:
+    def __init__(self, root: Path | str | None = None):
+        self.roots = [Path(root), BUILTIN] if root else [BUILTIN]
+        loader = FileSystemLoader([str(r) for r in self.roots])
+        self.text_env = make_env(loader, "text")
+        self.md_env = make_env(loader, "markdown")
+        self.md_env.filters["md_table"] = md_table
+        self.docx_env = make_env(None, "docx")
+        self.docx_env.filters["docx_table"] = table_xml
+        self._outlines: dict[str, Outline] = {}
+        self._macros: dict[str, Any] = {}
+        self._md = None
+        self._docx: CompiledDocx | None = None
+
+    def find(self, relpath: str) -> Path:
+        for root in self.roots:
+            if (root / relpath).is_file():
+                return root / relpath
+        raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）")
+
+    def outline(self, kind: str) -> Outline:
+        if kind not in self._outlines:
+            outline = load_outline(self.find(f"kinds/{kind}/outline.yaml"))
+            self._lint(kind, outline)
+            self._outlines[kind] = outline
+        return self._outlines[kind]
+
+    def macros_template(self, kind: str) -> Any:
+        if kind not in self._macros:
+            try:
+                self._macros[kind] = self.text_env.get_template(f"kinds/{kind}/sections.j2")
+            except TemplateError as exc:
+                raise TemplateProblem(f"模板 kinds/{kind}/sections.j2 有误：{exc}") from None
+        return self._macros[kind]
+
+    def _lint(self, kind: str, outline: Outline) -> None:
+        names = set(self.macros_template(kind).make_module({"r": None}).__dict__)
+        missing = []
+        for s in outline.walk():
+            for block in s.body:
+                if block.text is not None and block.text not in names:
+                    missing.append(f"章节「{s.title}」的文字块 {block.text}（sections.j2 中没有这个宏）")
+                if block.table is not None and block.table not in TABLES:
+                    missing.append(f"章节「{s.title}」的表格 {block.table}（可用：{'、'.join(TABLES)}）")
+            if s.item_body and s.item_body not in names:
+                missing.append(f"章节「{s.title}」的逐项正文 {s.item_body}（sections.j2 中没有这个宏）")
+        if missing:
+            raise TemplateProblem(f"大纲 kinds/{kind}/outline.yaml 引用了不存在的内容：" + "；".join(missing))
+
+    def build(self, report: ReportBase, outline: Outline | None = None) -> Document:
+        outline = outline or self.outline(report.kind)
+        try:
+            macros = self.macros_template(report.kind).make_module({"r": report})
+            return build_document(report, outline, macros)
+        except (TemplateError, ValueError) as exc:
+            raise TemplateProblem(f"生成正文时出错（kinds/{report.kind}/sections.j2）：{exc}") from None
+
+    def markdown(self, doc: Document) -> str:
+        if self._md is None:
+            self._md = self.md_env.get_template(MARKDOWN_TEMPLATE)
+        return self._md.render(doc=doc).rstrip("\n") + "\n"
+
+    def docx(self, doc: Document) -> bytes:
+        if self._docx is None:
+            self._docx = CompiledDocx(self.find(DOCX_TEMPLATE), self.docx_env)
+        try:
+            return self._docx.render({"doc": doc})
+        except (TemplateError, ValueError) as exc:
+            raise TemplateProblem(f"Word 模板 {self._docx.path} 渲染出错：{exc}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def template_set(root: str | None = None) -> TemplateSet:
+    return TemplateSet(root)

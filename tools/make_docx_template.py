@@ -1,0 +1,194 @@
+"""Build templates/report.docx: the Word skin in the official-document look (GB/T 9704-2012).
+
+Run after changing the look:  python tools/make_docx_template.py
+The .docx is committed; edit it in Word if you prefer, keeping the Jinja tags intact.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+
+FANGSONG = "仿宋_GB2312"
+HEITI = "黑体"
+KAITI = "楷体_GB2312"
+XIAOBIAOSONG = "方正小标宋简体"
+SONGTI = "宋体"
+LINE = Pt(28.95)  # 22 lines in the 225 mm text block
+
+
+def set_fonts(rpr_owner, name: str) -> None:
+    rpr = rpr_owner.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+
+
+def style_text(style, font: str, size: float, bold: bool = False) -> None:
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    set_fonts(style.element, font)
+
+
+def style_para(style, *, indent: bool, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LINE, before=0, after=0) -> None:
+    pf = style.paragraph_format
+    pf.alignment = align
+    pf.space_before = Pt(before)
+    pf.space_after = Pt(after)
+    pf.line_spacing = line
+    ppr = style.element.get_or_add_pPr()
+    for old in ppr.findall(qn("w:ind")) + ppr.findall(qn("w:pBdr")):
+        ppr.remove(old)
+    ind = OxmlElement("w:ind")
+    if indent:
+        ind.set(qn("w:firstLineChars"), "200")
+        ind.set(qn("w:firstLine"), "640")
+    else:
+        ind.set(qn("w:firstLine"), "0")
+    ppr.append(ind)
+
+
+def paragraph_style(doc, name: str, base: str = "Normal"):
+    try:
+        return doc.styles[name]
+    except KeyError:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = doc.styles[base]
+        return style
+
+
+def tag(doc, text: str, style: str = "Normal", font: str | None = None):
+    """A paragraph holding a Jinja tag; the run carries East Asian fonts itself."""
+    p = doc.add_paragraph(style=style)
+    run = p.add_run(text)
+    if font:
+        set_fonts(run._r, font)
+    return p
+
+
+def page_number_footer(section) -> None:
+    footer = section.footer
+    p = footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.first_line_indent = Pt(0)
+
+    def run(text=None, fld=None, instr=None):
+        r = p.add_run(text or "")
+        r.font.size = Pt(14)
+        set_fonts(r._r, SONGTI)
+        if fld:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), fld)
+            r._r.append(el)
+        if instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instr
+            r._r.append(el)
+
+    run("— ")
+    run(fld="begin")
+    run(instr=" PAGE ")
+    run(fld="separate")
+    run("1")
+    run(fld="end")
+    run(" —")
+
+
+def build(path: Path) -> None:
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(25)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), "579")
+
+    normal = doc.styles["Normal"]
+    style_text(normal, FANGSONG, 16)
+    style_para(normal, indent=True)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal.element.get_or_add_rPr().append(lang)
+
+    title = paragraph_style(doc, "rtTitle")
+    style_text(title, XIAOBIAOSONG, 22)
+    style_para(title, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(36), after=16)
+
+    for level, font, bold in ((1, HEITI, False), (2, KAITI, False), (3, FANGSONG, True), (4, FANGSONG, False)):
+        h = doc.styles[f"Heading {level}"]
+        style_text(h, font, 16, bold)
+        style_para(h, indent=True)
+        h.paragraph_format.keep_with_next = True
+
+    for name, font, size, bold, align, line in (
+        ("rtTableText", FANGSONG, 12, False, WD_ALIGN_PARAGRAPH.LEFT, 1.0),
+        ("rtTableCaption", HEITI, 14, False, WD_ALIGN_PARAGRAPH.CENTER, LINE),
+        ("rtTableUnit", FANGSONG, 10.5, False, WD_ALIGN_PARAGRAPH.RIGHT, 1.0),
+        ("rtSignature", FANGSONG, 16, False, WD_ALIGN_PARAGRAPH.RIGHT, LINE),
+        ("rtAnnexLabel", HEITI, 16, False, WD_ALIGN_PARAGRAPH.LEFT, LINE),
+        ("rtAnnexTitle", XIAOBIAOSONG, 18, False, WD_ALIGN_PARAGRAPH.CENTER, Pt(32)),
+    ):
+        s = paragraph_style(doc, name)
+        style_text(s, font, size, bold)
+        style_para(s, indent=False, align=align, line=line)
+    doc.styles["rtSignature"].paragraph_format.right_indent = Pt(64)
+    doc.styles["rtAnnexTitle"].paragraph_format.space_after = Pt(12)
+
+    doc.core_properties.title = "{{ doc.title }}"
+    doc.core_properties.author = "{{ doc.signer }}"
+    doc.core_properties.comments = "reporttool"
+
+    tag(doc, "{{ doc.title }}", "rtTitle", XIAOBIAOSONG)
+
+    tag(doc, "{%p for b in doc.blocks %}")
+    for level in (1, 2, 3, 4):
+        cond = f"b.level == {level}" if level < 4 else "b.level >= 4"
+        tag(doc, f"{{%p {'if' if level == 1 else 'elif'} b.kind == 'heading' and {cond} %}}")
+        font = {1: HEITI, 2: KAITI}.get(level, FANGSONG)
+        tag(doc, "{{ b.text }}", f"Heading {level}", font)
+    tag(doc, "{%p elif b.kind == 'paragraph' %}")
+    tag(doc, "{{ b.text }}", "Normal", FANGSONG)
+    tag(doc, "{%p elif b.kind == 'table' %}")
+    tag(doc, "{{p b | docx_table }}")
+    tag(doc, "{%p elif b.kind == 'pagebreak' %}")
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    tag(doc, "{%p elif b.kind == 'annex' %}")
+    tag(doc, "{{ b.label }}", "rtAnnexLabel", HEITI)
+    tag(doc, "{{ b.title }}", "rtAnnexTitle", XIAOBIAOSONG)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    doc.add_paragraph()
+    tag(doc, "{{ doc.signer }}", "rtSignature", FANGSONG)
+    tag(doc, "{%p if doc.signed_on %}")
+    tag(doc, "{{ doc.signed_on | cndate }}", "rtSignature", FANGSONG)
+    tag(doc, "{%p endif %}")
+
+    page_number_footer(section)
+    doc.save(path)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent / "templates" / "report.docx"
+    build(target)
+    print(f"wrote {target}")
