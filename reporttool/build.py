@@ -27,7 +27,8 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
             else:
                 blocks.append(TABLES[block.table](report))
 
-    def visit(sections: list[Section], level: int) -> None:
+    def visit(sections: list[Section], level: int) -> int:
+        """Emit the present sections; returns how many numbered positions were used."""
         position = 0
         for section in sections:
             if not present(section, report):
@@ -38,13 +39,16 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
                 number = ordinal(position, level)
             blocks.append(Heading(level, number, section.title, section.id))
             body(section)
+            # Fixed children come first, then one section per item, numbered in one sequence.
+            child = visit(section.children, level + 1)
             if section.each is not None:
-                for i, item in enumerate(resolve(report, section.each), 1):
-                    blocks.append(Heading(level + 1, ordinal(i, level + 1), str(getattr(item, section.item_title)),
-                                          f"{section.id}.{i}"))
+                for item in resolve(report, section.each):
+                    child += 1
+                    blocks.append(Heading(level + 1, ordinal(child, level + 1), str(getattr(item, section.item_title)),
+                                          f"{section.id}.{child}"))
                     if section.item_body:
-                        blocks.extend(paragraphs(getattr(macros, section.item_body)(item, i)))
-            visit(section.children, level + 1)
+                        blocks.extend(paragraphs(getattr(macros, section.item_body)(item, child)))
+        return position
 
     visit(outline.sections, 1)
     return doc

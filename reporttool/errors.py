@@ -39,7 +39,7 @@ class Problem:
                 where += f":{self.column}"
         parts = [where + ":"]
         if self.severity != ERROR:
-            parts.append(f"[{SEVERITY_CN[self.severity]}]")
+            parts.append(f"［{SEVERITY_CN[self.severity]}］")
         if self.path:
             field_desc = self.dotted + (f"（{self.title}）" if self.title else "")
             parts.append(field_desc)
