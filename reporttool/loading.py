@@ -51,6 +51,9 @@ def _unwrap(tp: Any) -> Any:
             return None
 
 
+LEVELS = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
 def _item_label(data: Any) -> str | None:
     if isinstance(data, dict):
         for key in ("name", "title", "kind", "source", "grade"):
@@ -63,21 +66,26 @@ def field_title(model: type[BaseModel], path: tuple, data: Any = None) -> str:
     """How the report names the field at ``path``: the last two titles, e.g. 决算支出·人员经费."""
     titles: list[str] = []
     current: type[BaseModel] | None = model
+    level = 0  # depth in the indicator tree, named 一级/二级/三级 as the report does
+    in_tree = False
     for part in path:
         if isinstance(part, int):
             data = data[part] if isinstance(data, list) and part < len(data) else None
-            label = _item_label(data)
-            if label:
-                if titles:
-                    titles[-1] = titles[-1] + label
-                else:
-                    titles.append(label)
+            label = _item_label(data) or ""
+            if in_tree:
+                level += 1
+                titles[-1] = f"{LEVELS.get(level, level)}级指标"
+            if titles:
+                titles[-1] += label
+            elif label:
+                titles.append(label)
             continue
         data = data.get(part) if isinstance(data, dict) else None
         info = current.model_fields.get(part) if current else None
         if info is None:
             current = None
             continue
+        in_tree = part == "indicators" or (part == "children" and level > 0)
         titles.append(info.title or part)
         current = _unwrap(info.annotation)
     return "·".join(titles[-2:])
@@ -139,7 +147,8 @@ def parse(data: dict, src: Source) -> ReportBase:
     try:
         report = model.model_validate(data)
     except ValidationError as exc:
-        raise InputError("输入不符合要求", problems_from_validation(exc, model, data, src)) from None
+        problems = problems_from_validation(exc, model, data, src)
+        raise InputError("输入不符合要求", sorted(problems, key=lambda p: (p.line or 0, p.column or 0))) from None
     report._source = src
     return report
 

@@ -104,14 +104,14 @@ def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
 
     def visit(sections: list[Section], trail: str) -> None:
         for s in sections:
-            name = f"{trail}「{s.title}」" if trail else f"「{s.title}」"
+            name = f"{trail}／{s.title}" if trail else s.title
             if not present(s, report):
                 if s.required:
                     need = s.when or s.each or ""
                     path = tuple(need.split(".")) if need else ()
                     title = field_title(type(report), path) if path else s.title
                     problems.append(src.problem(
-                        path, f"缺少必备章节{name}所需的数据，请填写 {need or '其下级章节的数据'}",
+                        path, f"缺少必备章节「{name}」所需的数据，请填写 {need or '其下级章节的数据'}",
                         title=title, rule="outline.required"))
                 continue
             visit(s.children, name)

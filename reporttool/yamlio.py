@@ -29,7 +29,16 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        # 2025-13-01: keep the text so validation reports it at its path.
+        return loader.construct_scalar(node)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 @dataclass
@@ -87,8 +96,22 @@ def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
         message = "YAML 语法错误：缺少“:”，每个字段应写成“字段: 值”"
     elif "found undefined alias" in text:
         message = "YAML 语法错误：引用了未定义的锚点（*别名）"
+    elif "expected ',' or ']'" in text:
+        message = "YAML 语法错误：方括号列表 [...] 没有闭合，或项与项之间缺少逗号"
+    elif "expected ',' or '}'" in text:
+        message = "YAML 语法错误：花括号 {...} 没有闭合，或项与项之间缺少逗号"
+    elif "did not find expected key" in text or "expected <block end>" in text:
+        message = "YAML 语法错误：缩进不一致，同一层的字段应左侧对齐"
+    elif "quoted scalar" in str(getattr(exc, "context", "")):
+        message = "YAML 语法错误：引号没有闭合"
+    elif "did not find expected '-' indicator" in text:
+        message = "YAML 语法错误：列表项应以“- ”开头并与上一项对齐"
     else:
         message = f"YAML 语法错误：{text}"
+    context = getattr(exc, "context_mark", None)
+    if context and any(w in str(getattr(exc, "context", "")) for w in ("flow", "quoted scalar")):
+        # Point at the bracket or quote that was left open, not where the parser gave up.
+        line, col = context.line + 1, context.column + 1
     return Problem(message=message, file=file, line=line, column=col)
 
 

@@ -152,6 +152,10 @@ def build(path: Path) -> None:
         s = paragraph_style(doc, name)
         style_text(s, font, size, bold)
         style_para(s, indent=False, align=align, line=line)
+    for name in ("rtTableText", "rtTableCaption", "rtTableUnit", "rtTitle", "rtAnnexTitle"):
+        snap = OxmlElement("w:snapToGrid")
+        snap.set(qn("w:val"), "0")
+        doc.styles[name].element.get_or_add_pPr().insert(0, snap)
     doc.styles["rtSignature"].paragraph_format.right_indent = Pt(64)
     doc.styles["rtAnnexTitle"].paragraph_format.space_after = Pt(12)
 

@@ -1,0 +1,91 @@
+"""Every derived figure is computed from its parts."""
+
+from decimal import Decimal as D
+
+import pytest
+
+import reporttool as rt
+from reporttool.filters import pct
+from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, write
+
+
+def test_dept_example_figures():
+    r = rt.load(DEPT_EXAMPLE)
+    f = r.funds
+    assert f.budget.total == D("1354.10")
+    assert f.final.basic_total == D("1135.55")      # 473.54 + 662.01
+    assert f.final.total == D("1444.16")            # 1135.55 + 308.61
+    assert f.income.total == D("1445.05")
+    assert f.carryover_end == D("0.89")             # 收入合计 − 支出合计
+    assert f.execution_base_label == "年初预算数"
+    assert pct(f.execution_rate) == "106.65%"       # 1444.16 / 1354.10
+    assert pct(r.procurement.rate) == "93.89%"      # 17.37 / 18.50
+    assert [i.total_score for i in r.indicators] == [D(32), D(19), D("43.5")]
+    assert [i.total_weight for i in r.indicators] == [D(35), D(20), D(45)]
+    assert r.total_score == D("94.5") and r.total_weight == D(100)
+    assert r.grade == "优"
+    assert r.department.staff_authorized == 23 and r.department.staff_actual == 23
+    assert r.goals.projects_total == D("90.00")
+
+
+def test_project_example_figures():
+    r = rt.load(PROJECT_EXAMPLE)
+    assert r.funds.spent == D(90) and r.funds.budget == D(90)
+    assert r.funds.execution_rate == 1
+    assert r.funds.score == D(10)
+    assert r.total_weight == D(100)                 # 10 for 执行率 + 90 in the tree
+    assert r.total_score == D(98)
+    assert r.grade_ticks == "优√ 良□ 中□ 差□"
+
+
+def test_adjusted_budget_becomes_the_base(tmp_path, dept):
+    dept["funds"]["adjusted_budget"] = {"basic": 1100, "project": 344.16}
+    r = rt.load(write(tmp_path, dept))
+    assert r.funds.execution_base_label == "调整后预算数"
+    assert r.funds.execution_rate == 1
+
+
+@pytest.mark.parametrize("score, grade", [
+    ("90", "优"), ("89.995", "良"), ("80", "良"), ("79.99", "中"), ("60", "中"), ("59.99", "差"), ("0", "差"),
+])
+def test_grade_bands_use_the_unrounded_total(tmp_path, project, score, grade):
+    # Nothing spent: the 执行率 part scores 0, so the total is the one leaf's score.
+    project["funds"]["lines"][0]["spent"] = 0
+    project["indicators"] = [{"name": "产出指标", "children": [{"name": "数量指标", "children": [
+        {"name": "完成数量", "weight": 90, "score": score}]}]}]
+    for key in ("stated_total_score", "stated_grade"):
+        project.pop(key)
+    r = rt.load(write(tmp_path, project))
+    assert r.total_score == D(score)
+    assert r.grade == grade
+
+
+def test_custom_bands(tmp_path, project):
+    project["settings"] = {"grade_bands": [{"grade": "A", "min": 95}, {"grade": "B", "min": 0}]}
+    project.pop("stated_grade")
+    r = rt.load(write(tmp_path, project))
+    assert r.grade == "A" and r.grade_ticks == "A√ B□"
+
+
+@pytest.mark.parametrize("spent, method, score", [
+    (90, "比例", D(10)), (81, "比例", D(9)), (81, "分档", D(7)), (54, "分档", D(5)), (53, "分档", D(0)),
+])
+def test_execution_score(tmp_path, project, spent, method, score):
+    project["funds"]["lines"][0]["spent"] = spent
+    project["funds"]["scoring"] = method
+    r = rt.load(write(tmp_path, project))
+    assert r.funds.score == score
+
+
+def test_money_is_decimal_not_float(tmp_path, dept):
+    dept["funds"]["final"]["project"] = "0.1"
+    dept["funds"]["final"]["public"] = "0.2"
+    r = rt.load(write(tmp_path, dept))
+    assert isinstance(r.funds.final.public, D)
+    assert r.funds.final.public + r.funds.final.project == D("0.3")
+
+
+def test_yaml_floats_load_exactly(tmp_path):
+    from reporttool.yamlio import loads
+    data, _ = loads("a: 1354.10\nb: 0.1\n")
+    assert data == {"a": D("1354.10"), "b": D("0.1")}
