@@ -12,8 +12,11 @@ from markupsafe import Markup
 from . import filters
 from .model import ratio
 
-# Characters XML 1.0 forbids; Word's manual line break \x0b becomes a real line break first.
+# Characters XML 1.0 forbids. Word's manual line break \x0b is kept apart: in paragraph text it
+# survives as the in-paragraph break (a newline separates paragraphs), and each output maps it.
+LINE_BREAK = "\x0b"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_INVALID_KEEP_BREAK = re.compile("[\x00-\x08\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.M)
 
@@ -24,9 +27,11 @@ class TemplateOutputError(ValueError):
     pass
 
 
-def clean_text(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "\n")
-    return _INVALID_XML.sub("", value)
+def clean_text(value: str, keep_breaks: bool = False) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if keep_breaks:
+        return _INVALID_KEEP_BREAK.sub("", value)
+    return _INVALID_XML.sub("", value.replace(LINE_BREAK, "\n"))
 
 
 def invalid_chars(value: str) -> list[str]:
@@ -39,7 +44,8 @@ def md_escape(value: str) -> str:
 
 def md_block(value: str) -> Markup:
     """A paragraph for Markdown: inline markers escaped, and no accidental heading or list."""
-    return Markup(_MD_LINE_START.sub(r"\1\\\2", md_escape(clean_text(value))))
+    text = md_escape(clean_text(value, keep_breaks=True))
+    return Markup(_MD_LINE_START.sub(r"\1\\\2", text).replace(LINE_BREAK, "<br>"))
 
 
 def _finalizer(flavor: Flavor):
@@ -48,7 +54,7 @@ def _finalizer(flavor: Flavor):
             raise TemplateOutputError("模板输出了空值（None）：请先判断该字段是否填写")
         if isinstance(value, Markup) or not isinstance(value, str):
             return value
-        value = clean_text(value)
+        value = clean_text(value, keep_breaks=(flavor == "text"))
         return md_escape(value) if flavor == "markdown" else value
     return finalize
 

@@ -1,0 +1,63 @@
+"""Read back a rendered .docx the way a reviewer would: headings, paragraphs, tables."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from docx import Document
+from docx.oxml.ns import qn
+
+
+@dataclass
+class Docx:
+    doc: object
+    raw: bytes
+
+    @property
+    def headings(self) -> list[tuple[int, str]]:
+        out = []
+        for p in self.doc.paragraphs:
+            m = re.fullmatch(r"Heading (\d)", p.style.name)
+            if m:
+                out.append((int(m.group(1)), p.text))
+        return out
+
+    @property
+    def text(self) -> str:
+        parts = [p.text for p in self.doc.paragraphs]
+        for t in self.doc.tables:
+            for row in t.rows:
+                parts.extend(c.text for c in row.cells)
+        return "\n".join(parts)
+
+    def table_rows(self, index: int) -> list[list[str]]:
+        return [[c.text for c in row.cells] for row in self.doc.tables[index].rows]
+
+    def xml(self, part: str = "word/document.xml") -> str:
+        with zipfile.ZipFile(io.BytesIO(self.raw)) as z:
+            return z.read(part).decode("utf-8")
+
+    def body_runs_without_east_asian_font(self) -> list[str]:
+        bad = []
+        for p in self.doc.paragraphs:
+            for r in p.runs:
+                fonts = r._r.rPr.find(qn("w:rFonts")) if r._r.rPr is not None else None
+                if r.text.strip() and (fonts is None or not fonts.get(qn("w:eastAsia"))):
+                    bad.append(r.text)
+        return bad
+
+
+def read_docx(raw: bytes) -> Docx:
+    return Docx(Document(io.BytesIO(raw)), raw)
+
+
+def md_headings(md: str) -> list[tuple[int, str]]:
+    out = []
+    for line in md.splitlines():
+        m = re.match(r"^(#{2,6}) (.+)$", line)
+        if m:
+            out.append((len(m.group(1)) - 1, m.group(2)))
+    return out

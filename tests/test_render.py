@@ -1,0 +1,152 @@
+"""Every example renders; the .docx is re-opened and its headings, figures and tables checked."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+import reporttool as rt
+from reporttool.errors import TemplateProblem, ValidationFailed
+from reporttool.templates import TemplateSet
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, figures, write
+from tests.docx_reader import md_headings, read_docx
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    out = {}
+    for path in EXAMPLES:
+        report = rt.load(path)
+        files = rt.render_bytes(report)
+        out[path.name] = (report, read_docx(files["docx"]), files["md"].decode("utf-8"))
+    return out
+
+
+def test_examples_folder_is_covered(rendered):
+    assert len(EXAMPLES) >= 2
+    assert {rt.load(p).kind for p in EXAMPLES} >= {"dept_self", "project_self"}
+
+
+@pytest.mark.parametrize("example", [p.name for p in EXAMPLES])
+def test_example_is_clean_and_word_and_markdown_agree(rendered, example):
+    report, docx, md = rendered[example]
+    assert [p for p in rt.validate(report) if p.severity == "error"] == []
+    ir = [(h.level, h.text) for h in TemplateSet().build(report).headings()]
+    assert docx.headings == ir
+    assert md_headings(md) == ir
+    assert docx.doc.paragraphs[0].text == report.report_title
+    assert md.splitlines()[0] == f"# {report.report_title}"
+    # The same figures, the same number of times, in both outputs.
+    assert Counter(figures(docx.text)) == Counter(figures(md))
+    assert docx.body_runs_without_east_asian_font() == []
+
+
+def test_dept_docx_figures_and_tables(rendered):
+    report, docx, md = rendered[DEPT_EXAMPLE.name]
+    text = docx.text
+    for figure in ("1,354.10万元", "1,444.16万元", "106.65%", "0.89万元", "93.89%", "94.50分", "785.70万元"):
+        assert figure in text
+    assert "评价等级为“优”" in text
+    spending = docx.table_rows(0)
+    assert spending[0] == ["项目", "预算数（年初预算数）", "决算数", "占决算支出比例", "执行率"]
+    assert spending[-1] == ["合计", "1,354.10", "1,444.16", "100.00%", "106.65%"]
+    assert spending[2] == ["其中：人员经费", "—", "473.54", "32.79%", "—"]
+    scores = docx.table_rows(2)
+    assert scores[1:] == [["部门决策", "35", "32.00", "91.43%"], ["部门管理", "20", "19.00", "95.00%"],
+                          ["部门绩效", "45", "43.50", "96.67%"], ["合计", "100", "94.50", "94.50%"]]
+    # The 合计 label spans the first two columns of the project goals table.
+    assert docx.table_rows(1)[-1][:3] == ["合计", "合计", "90.00"]
+    assert '<w:gridSpan w:val="2"/>' in docx.xml()
+    assert docx.doc.paragraphs[-1].text == "2025年8月4日"
+    assert docx.doc.paragraphs[-2].text == "昆明市西山区政务服务管理局"
+
+
+def test_project_docx_figures(rendered):
+    report, docx, md = rendered[PROJECT_EXAMPLE.name]
+    assert "98.00分" in docx.text and "优√ 良□ 中□ 差□" in docx.text
+    assert docx.table_rows(0)[-1] == ["合计", "90.00", "90.00", "90.00", "90.00", "100.00%"]
+    assert docx.table_rows(2)[1] == ["预算执行率", "10", "10.00", "100.00%"]
+
+
+def test_official_page_setup(rendered):
+    _, docx, _ = rendered[DEPT_EXAMPLE.name]
+    section = docx.doc.sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297
+    assert [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)] == [37, 35, 28, 26]
+    footer = docx.xml("word/footer1.xml") if "word/footer1.xml" in docx.xml("[Content_Types].xml") else ""
+    assert "PAGE" in footer and "— " in footer
+    styles = docx.doc.styles
+    assert styles["Normal"].font.size.pt == 16
+    assert styles["rtTitle"].font.size.pt == 22
+    assert styles["Heading 1"].element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "黑体"
+    assert docx.doc.core_properties.title == "昆明市西山区政务服务管理局2024年部门整体支出绩效自评报告"
+
+
+def _with_text(tmp_path, dept, text):
+    dept["department"]["management"] = text
+    return rt.load(write(tmp_path, dept))
+
+
+def test_markup_characters_print_literally(tmp_path, dept):
+    text = 'A&B<C>"D" 得分<60 </w:t><w:p>'
+    files = rt.render_bytes(_with_text(tmp_path, dept, text))
+    docx = read_docx(files["docx"])
+    assert text in docx.text
+    md = files["md"].decode()
+    assert r'A&B\<C\>"D" 得分\<60 \</w:t\>\<w:p\>' in md
+
+
+def test_control_characters_become_breaks_or_vanish(tmp_path, dept):
+    files = rt.render_bytes(_with_text(tmp_path, dept, "第一行\x0b第二行\x00\x08\x1f\ufffe完"))
+    docx = read_docx(files["docx"])
+    para = next(p for p in docx.doc.paragraphs if p.text.startswith("第一行"))
+    assert para.text == "第一行\n第二行完"
+    assert "<w:br/>" in para._p.xml
+
+
+def test_render_refuses_invalid_input_and_writes_nothing(tmp_path, dept):
+    dept["stated_total_score"] = 50
+    report = rt.load(write(tmp_path, dept))
+    out = tmp_path / "out"
+    with pytest.raises(ValidationFailed) as info:
+        rt.render(report, outdir=out)
+    assert "total.score" in [p.rule for p in info.value.problems]
+    assert not out.exists()
+    paths = rt.render(report, outdir=out, force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["report.docx", "report.md"] == sorted(p.name for p in paths)
+
+
+def test_templates_compile_once_and_render_many(tmp_path, dept):
+    templates = TemplateSet()
+    first = rt.render_bytes(rt.load(DEPT_EXAMPLE), templates=templates)
+    compiled = templates._docx, templates._md
+    dept["department"]["name"] = "另一个局"
+    second = rt.render_bytes(rt.load(write(tmp_path, dept)), templates=templates)
+    assert (templates._docx, templates._md) == compiled
+    assert "另一个局" in read_docx(second["docx"]).text
+    assert "另一个局" not in read_docx(first["docx"]).text
+
+
+def test_missing_value_in_a_template_fails_loudly(tmp_path):
+    from tests.test_outline import custom_root
+    root, _ = custom_root(tmp_path)
+    macros = root / "kinds" / "dept_self" / "sections.j2"
+    text = macros.read_text(encoding="utf-8")
+    macros.write_text(text.replace("{{ r.department.management }}", "{{ r.department.managment }}"), encoding="utf-8")
+    with pytest.raises(TemplateProblem) as info:
+        rt.render_bytes(rt.load(DEPT_EXAMPLE), templates=TemplateSet(root))
+    assert "managment" in str(info.value)
+
+
+def test_printing_none_fails_instead_of_writing_none(tmp_path, dept):
+    from tests.test_outline import custom_root
+    root, _ = custom_root(tmp_path)
+    macros = root / "kinds" / "dept_self" / "sections.j2"
+    text = macros.read_text(encoding="utf-8")
+    macros.write_text(text.replace("{{ r.department.management }}", "{{ r.department.management }}{{ r.summary }}"),
+                      encoding="utf-8")
+    with pytest.raises(TemplateProblem) as info:
+        rt.render_bytes(rt.load(DEPT_EXAMPLE), templates=TemplateSet(root))
+    assert "模板输出了空值（None）" in str(info.value)
