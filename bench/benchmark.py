@@ -1,0 +1,99 @@
+"""Throughput of reporttool: prints figures, asserts nothing.
+
+    python bench/benchmark.py [--n 50]
+
+Measures cold import, then per report: load+validate, build (outline + macros), Markdown, Word,
+with templates compiled once and reused; and how Word rendering scales with a large indicator tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import reporttool as rt  # noqa: E402
+from reporttool.templates import TemplateSet  # noqa: E402
+
+
+def ms(samples: list[float]) -> str:
+    return f"median {statistics.median(samples) * 1000:7.1f} ms   min {min(samples) * 1000:7.1f} ms"
+
+
+def timed(fn, n: int) -> list[float]:
+    out = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def cold_imports() -> None:
+    for stmt in ("import reporttool", "import reporttool.cli", "import docxtpl"):
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", stmt], check=True, cwd=ROOT)
+            samples.append(time.perf_counter() - start)
+        print(f"  cold `{stmt}`: {ms(samples)}")
+
+
+def big_tree(leaves: int) -> dict:
+    data = yaml.safe_load((ROOT / "examples" / "xishan-2024-dept-self.yaml").read_text(encoding="utf-8"))
+    per = leaves // 10
+    weight = 100 / leaves
+    data["indicators"] = [{"name": f"一级{i}", "children": [{"name": f"二级{i}", "children": [
+        {"name": f"三级{i}-{j}", "weight": f"{weight:.6f}", "score": f"{weight:.6f}", "note": "得分说明。"} for j in range(per)]}]}
+        for i in range(10)]
+    for key in ("stated_total_score", "stated_grade"):
+        data.pop(key)
+    data["settings"] = {"tolerance": "0.01"}
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=50, help="renders per measurement")
+    args = parser.parse_args()
+
+    print("Cold imports (each a fresh interpreter):")
+    cold_imports()
+
+    templates = TemplateSet()
+    start = time.perf_counter()
+    templates.outline("dept_self"), templates.outline("project_self")
+    rt.render_bytes(rt.load(ROOT / "examples" / "xishan-2024-dept-self.yaml"), templates=templates)
+    print(f"\nFirst render incl. compiling templates: {(time.perf_counter() - start) * 1000:.1f} ms")
+
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        report = rt.load(example)
+        doc = templates.build(report)
+        print(f"\n{example.name}  ({len(doc.blocks)} blocks, {len(doc.headings())} headings)")
+        print(f"  load + validate : {ms(timed(lambda: rt.validate(rt.load(example), templates=templates), args.n))}")
+        print(f"  build document  : {ms(timed(lambda: templates.build(report), args.n))}")
+        print(f"  Markdown        : {ms(timed(lambda: templates.markdown(doc), args.n))}")
+        docx = timed(lambda: templates.docx(doc), args.n)
+        print(f"  Word (.docx)    : {ms(docx)}")
+        total = timed(lambda: rt.render_bytes(rt.load(example), templates=templates), args.n)
+        print(f"  end to end      : {ms(total)}  → {1 / statistics.median(total):.1f} reports/s (both formats)")
+
+    print("\nScaling with the indicator tree (analysis paragraphs per leaf, Word only):")
+    for leaves in (30, 300, 3000):
+        report = rt.DeptSelfReport.model_validate(big_tree(leaves))
+        doc = templates.build(report)
+        samples = timed(lambda: templates.docx(doc), max(3, args.n // 10))
+        print(f"  {leaves:5d} leaves, {len(doc.blocks):5d} blocks: {ms(samples)}")
+
+
+if __name__ == "__main__":
+    main()

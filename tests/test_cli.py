@@ -1,0 +1,158 @@
+"""The CLI, in-process: exit codes 0 ok, 1 invalid input, 2 usage; messages, never tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from reporttool.cli import app
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, write
+from tests.docx_reader import read_docx
+
+runner = CliRunner(env={"COLUMNS": "300"})  # keep usage errors on one line
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_render_example(tmp_path, example):
+    result = run("render", example, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    docx, md = tmp_path / f"{example.stem}.docx", tmp_path / f"{example.stem}.md"
+    assert f"已生成 {docx}" in result.stdout and f"已生成 {md}" in result.stdout
+    first = {"dept_self": "一、部门概况", "project_self": "一、基本情况"}[yaml.safe_load(example.read_text(encoding="utf-8"))["kind"]]
+    assert read_docx(docx.read_bytes()).headings[0] == (1, first)
+    assert md.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_render_one_format(tmp_path):
+    result = run("render", PROJECT_EXAMPLE, "-f", "md", "-o", tmp_path)
+    assert result.exit_code == 0
+    assert [p.name for p in tmp_path.iterdir()] == [f"{PROJECT_EXAMPLE.stem}.md"]
+
+
+def test_render_unknown_format_is_a_usage_error(tmp_path):
+    result = run("render", PROJECT_EXAMPLE, "-f", "pdf", "-o", tmp_path)
+    assert result.exit_code == 2
+    assert "可选格式：docx,md" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_missing_file(tmp_path):
+    result = run("render", tmp_path / "nope.yaml")
+    assert result.exit_code == 1
+    assert f"找不到文件：{tmp_path / 'nope.yaml'}" in result.stderr
+
+
+def test_render_refuses_errors_unless_forced(tmp_path, dept):
+    dept["stated_grade"] = "良"
+    src = write(tmp_path, dept)
+    out = tmp_path / "out"
+    result = run("render", src, "-o", out)
+    assert result.exit_code == 1
+    assert "输入有 1 个错误，未生成报告" in result.stderr
+    assert "stated_grade（评价等级（填报数）） 所填等级“良”与总分 94.50 对应的等级“优”不符" in result.stderr
+    assert not out.exists()
+    result = run("render", src, "-o", out, "--force")
+    assert result.exit_code == 0
+    assert "已按 --force 生成" in result.stderr and "所填等级“良”" in result.stderr
+    assert (out / "report.docx").exists()
+
+
+def test_validate_clean_files():
+    result = run("validate", *EXAMPLES)
+    assert result.exit_code == 0
+    assert all(f"✓ {p}：无问题" in result.stdout for p in EXAMPLES)
+
+
+def test_validate_lists_every_problem_of_every_file(tmp_path, dept):
+    dept["funds"]["income"]["fiscal"] = "abc"
+    bad_schema = write(tmp_path, dept, "a.yaml")
+    dept["funds"]["income"]["fiscal"] = 1445.05
+    dept["stated_total_score"] = 90
+    dept["suggestions"][0]["answers"] = ["P9"]
+    bad_rules = write(tmp_path, dept, "b.yaml")
+    result = run("validate", bad_schema, bad_rules, DEPT_EXAMPLE)
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "funds.income.fiscal（收入·财政拨款收入） 应为金额（万元）" in out
+    assert "以上结构问题修正后，还会继续核对合计、比率与大纲" in out
+    assert "stated_total_score（总得分（填报数）） 所填 90.00 与各指标得分合计 94.50 不符（相差 4.50）" in out
+    assert "引用的问题“P9”不存在" in out
+    assert f"✗ {bad_schema}：1 个错误，0 个警告" in out
+    assert f"✗ {bad_rules}：2 个错误，0 个警告" in out
+    assert f"✓ {DEPT_EXAMPLE}：无问题" in out
+
+
+def test_validate_without_files_is_a_usage_error():
+    assert run("validate").exit_code == 2
+
+
+@pytest.mark.parametrize("kind", ["dept_self", "project_self"])
+def test_new_skeleton_validates_and_renders(tmp_path, kind):
+    target = tmp_path / f"{kind}.yaml"
+    assert run("new", kind, "-o", target).exit_code == 0
+    text = target.read_text(encoding="utf-8")
+    assert "# " in text and "万元" in text
+    assert run("validate", target).exit_code == 0
+    assert run("render", target, "-o", tmp_path / "out").exit_code == 0
+    assert run("new", kind, "-o", target).exit_code == 1  # will not overwrite
+    assert run("new", kind, "-o", target, "--force").exit_code == 0
+
+
+def test_new_prints_to_stdout():
+    result = run("new", "project_self")
+    assert result.exit_code == 0 and result.stdout.startswith("# 项目支出绩效自评报告")
+
+
+def test_new_unknown_kind():
+    result = run("new", "key")
+    assert result.exit_code == 2
+    assert "未知的报告类型 'key'" in result.output
+
+
+def _schema_keys(schema: dict, defs: dict, prefix=()) -> set[str]:
+    """Every property name reachable in a JSON Schema."""
+    keys = set()
+    stack = [schema]
+    seen = set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref and ref not in seen:
+                seen.add(ref)
+                stack.append(defs[ref.split("/")[-1]])
+            keys.update(node.get("properties", {}))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return keys
+
+
+@pytest.mark.parametrize("kind", ["dept_self", "project_self"])
+def test_schema_has_chinese_titles_and_the_skeleton_names_every_field(kind):
+    result = run("schema", kind)
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert schema["properties"]["year"]["title"] == "评价年度"
+    assert schema["$defs"]["Evaluation"]["properties"]["purpose"]["title"] == "评价目的"
+    for definition in schema["$defs"].values():
+        for name, prop in definition.get("properties", {}).items():
+            assert prop.get("title") and prop.get("description"), (definition["title"], name)
+    skeleton = run("new", kind).stdout
+    missing = sorted(k for k in _schema_keys(schema, schema["$defs"]) if f"{k}:" not in skeleton)
+    assert missing == []
+
+
+def test_schema_of_all_kinds():
+    schema = json.loads(run("schema").stdout)
+    assert schema["title"] == "reporttool 报告数据"
+    assert set(schema["discriminator"]["mapping"]) == {"dept_self", "project_self"}
