@@ -150,3 +150,15 @@ def test_printing_none_fails_instead_of_writing_none(tmp_path, dept):
     with pytest.raises(TemplateProblem) as info:
         rt.render_bytes(rt.load(DEPT_EXAMPLE), templates=TemplateSet(root))
     assert "模板输出了空值（None）" in str(info.value)
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+    old = os.umask(0o022)
+    try:
+        paths = rt.render(rt.load(PROJECT_EXAMPLE), outdir=tmp_path)
+    finally:
+        os.umask(old)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [0o644, 0o644]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temp files left
