@@ -89,3 +89,21 @@ def test_yaml_floats_load_exactly(tmp_path):
     from reporttool.yamlio import loads
     data, _ = loads("a: 1354.10\nb: 0.1\n")
     assert data == {"a": D("1354.10"), "b": D("0.1")}
+
+
+def test_arrival_change_and_three_public(tmp_path, dept):
+    dept["funds"].update({
+        "received": 1354.10, "previous_final": "1,600.00",
+        "three_public_budget": {"vehicles": 2, "reception": 0.5},
+        "three_public_actual": {"vehicles": 1.8, "reception": 0.3},
+        "stated_arrival_rate": "100%",
+    })
+    r = rt.load(write(tmp_path, dept))
+    assert r.funds.arrival_rate == 1
+    assert pct(r.funds.change_from_previous) == "-9.74%"     # (1444.16 − 1600) / 1600
+    assert r.funds.three_public_actual.total == D("2.1")
+    assert rt.validate(r) == []
+    md = rt.render_bytes(r, ["md"])["md"].decode()
+    assert "资金到位率100.00%（实际到位数÷年初预算数）" in md
+    assert "支出较上年1,600.00万元下降9.74%" in md
+    assert "“三公”经费支出2.10万元" in md
