@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .document import Document, Heading, Paragraph
+from .annexes import annex_plan
+from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature
 from .filters import ordinal
 from .model import ReportBase
 from .outline import Outline, Section, present, resolve
@@ -16,8 +17,21 @@ def paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in str(text).split("\n") if line.strip()]
 
 
+def annex_blocks(report: ReportBase, outline: Outline, only: list[str] | None = None, first_page: bool = False) -> list[Block]:
+    """Each annex on a new page: 附件N, its title, its table."""
+    blocks: list[Block] = []
+    for number, annex in annex_plan(report, outline.annexes):
+        if only is not None and annex.name not in only:
+            continue
+        if blocks or not first_page:
+            blocks.append(PageBreak())
+        blocks.append(AnnexHeading(f"附件{number}", annex.title))
+        blocks.append(annex.build(report))
+    return blocks
+
+
 def build_document(report: ReportBase, outline: Outline, macros: Any) -> Document:
-    doc = Document(kind=report.kind, title=report.report_title, signer=report.signer, signed_on=report.signed_on)
+    doc = Document(kind=report.kind, title=report.report_title)
     blocks = doc.blocks
 
     def body(section: Section) -> None:
@@ -51,4 +65,10 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
         return position
 
     visit(outline.sections, 1)
+    plan = annex_plan(report, outline.annexes)
+    if plan:
+        names = "；".join(f"{n}.{a.title}" for n, a in plan)
+        blocks.append(Paragraph(f"附件：{names}"))
+    blocks.append(Signature(report.signer, report.signed_on))
+    blocks.extend(annex_blocks(report, outline))
     return doc

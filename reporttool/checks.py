@@ -5,27 +5,67 @@ Each rule has a stable id and yields Problems located in the YAML file.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 from .errors import WARNING, Problem
-from .filters import money, pct_value, points, weight
+from .filters import money, pct_value, points, q2, weight
 from .loading import source_of
-from .model import DeptSelfReport, Indicator, ProjectSelfReport, ReportBase, Spending
+from .model import DeptSelfReport, Indicator, ProjectSelfReport, ReportBase, Spending, ratio
 from .yamlio import Source
 
 HUNDRED = Decimal(100)
 MAX_DEPTH = 3
+
+# Every rule id the checker can report, with what it checks.
+RULE_IDS = {
+    "tree.depth": "指标体系不超过三级",
+    "tree.score_range": "末级指标得分在 0 与分值之间",
+    "tree.weight_sum": "上级指标所填分值等于下级分值合计",
+    "tree.score_sum": "上级指标所填得分等于下级得分合计",
+    "tree.total_weight": "总分值为 100",
+    "total.score": "所填总得分等于各指标得分合计",
+    "total.grade": "所填评价等级与总分所在分档一致",
+    "total.execution_score": "所填预算执行率得分与计分方法一致",
+    "money.income_sum": "收入合计等于各项收入之和",
+    "money.basic_sum": "基本支出等于人员经费与公用经费之和",
+    "money.spending_sum": "支出合计等于基本支出与项目支出之和",
+    "money.carryover": "年末结转结余等于收入合计减支出合计",
+    "money.carryover_negative": "年末结转结余不为负（警告）",
+    "money.shares": "所填各类支出占比等于计算值",
+    "money.shares_sum": "所填基本支出与项目支出占比合计为 100%",
+    "money.levels_sum": "按资金级次分列的支出合计等于支出合计",
+    "money.projects_sum": "所列项目预算合计不超过项目支出预算（警告）",
+    "money.fund_source_duplicate": "项目资金来源不重复",
+    "rate.execution": "所填预算执行率等于按其基数计算的值",
+    "rate.arrival": "所填资金到位率等于计算值",
+    "rate.procurement": "所填政府采购执行率等于计算值",
+    "rate.change": "所填较上年增减等于（本年−上年）÷上年",
+    "survey.weights": "满意度调查各组权重合计为 100%",
+    "survey.overall": "所填综合满意度等于各组满意度的加权平均",
+    "survey.counts": "满意问卷数不超过有效问卷数",
+    "points.counts": "评价点：已完成 + 未完成 = 总数",
+    "points.rate": "所填完成率等于已完成 ÷ 总数",
+    "narrative.subtotal": "文字中引用的一级指标得分等于评分表",
+    "narrative.total": "文字中引用的总得分等于评分表",
+    "narrative.grade": "文字中引用的评价等级等于计算的等级",
+    "link.problem_id_duplicate": "问题编号不重复",
+    "link.missing_problem": "建议引用的问题存在",
+    "link.unanswered": "每个问题至少有一条建议回应（警告）",
+    "outline.required": "大纲中的必备章节有数据",
+}
 
 Rule = Callable[[ReportBase, Source], Iterable[Problem]]
 
 
 def _mismatch(src: Source, path: tuple, title: str, rule: str, stated: Decimal, computed: Decimal,
               what: str, fmt: Callable = money) -> Problem:
-    diff = stated - computed
+    diff = abs(stated - computed)
+    gap = f"{q2(diff)} 个百分点" if fmt is pct_value else fmt(diff)
     return src.problem(
-        path, f"所填 {fmt(stated)} 与{what} {fmt(computed)} 不符（相差 {fmt(abs(diff))}）",
-        title=title, rule=rule, stated=stated, computed=computed)
+        path, f"所填 {fmt(stated)} 与{what} {fmt(computed)} 不符（相差 {gap}）",
+        title=title, rule=rule, stated=fmt(stated), computed=fmt(computed))
 
 
 def _differs(stated: Decimal, computed: Decimal, tol: Decimal) -> bool:
@@ -53,7 +93,7 @@ def tree_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
         if node.is_leaf:
             if node.score > node.weight + tol:
                 yield src.problem(path + ("score",), f"得分 {points(node.score)} 超过分值 {weight(node.weight)}",
-                                  title=label + "·得分", rule="tree.score_range", stated=node.score, computed=node.weight)
+                                  title=label + "·得分", rule="tree.score_range", stated=points(node.score), computed=weight(node.weight))
             continue
         if node.weight is not None and _differs(node.weight, node.total_weight, tol):
             yield _mismatch(src, path + ("weight",), label + "·分值", "tree.weight_sum",
@@ -64,7 +104,7 @@ def tree_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
     if _differs(report.total_weight, HUNDRED, tol):
         parts = f"（其中预算执行率 {weight(report.extra_weight)} 分）" if report.extra_weight else ""
         yield src.problem(("indicators",), f"指标分值合计为 {weight(report.total_weight)}{parts}，应为 100",
-                          title="指标体系", rule="tree.total_weight", stated=report.total_weight, computed=HUNDRED)
+                          title="指标体系", rule="tree.total_weight", stated=weight(report.total_weight), computed="100")
 
 
 def total_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
@@ -127,15 +167,26 @@ def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
     if f.carryover_end is not None and f.carryover_end < 0:
         yield src.problem(("funds", "income"), f"决算支出 {money(f.final.total)} 大于收入合计 {money(f.income.total)}，年末结转结余为负",
                           title="收入", rule="money.carryover_negative", severity=WARNING)
+    rtol = report.settings.rate_tolerance
     base = f"决算支出÷{f.execution_base_label}"
     yield from _rate_rule(src, ("funds", "stated_execution_rate"), "预算执行率", "rate.execution",
-                          f.stated_execution_rate, f.execution_rate, base, tol)
+                          f.stated_execution_rate, f.execution_rate, base, rtol)
     yield from _rate_rule(src, ("funds", "stated_arrival_rate"), "资金到位率", "rate.arrival",
-                          f.stated_arrival_rate, f.arrival_rate, f"实际到位数÷{f.execution_base_label}", tol)
+                          f.stated_arrival_rate, f.arrival_rate, f"实际到位数÷{f.execution_base_label}", rtol)
+    yield from _rate_rule(src, ("funds", "stated_change"), "较上年增减", "rate.change",
+                          f.stated_change, f.change_from_previous, "（本年决算支出−上年决算支出）÷上年决算支出", rtol)
     if report.procurement is not None:
         p = report.procurement
         yield from _rate_rule(src, ("procurement", "stated_rate"), "政府采购执行率", "rate.procurement",
-                              p.stated_rate, p.rate, "实际采购÷采购预算", tol)
+                              p.stated_rate, p.rate, "实际采购÷采购预算", rtol)
+    yield from _share_rules(report, src)
+    yield from _level_rules(f.by_level, f.final.total, "决算支出合计", src, tol)
+    budget_project = f.execution_base.project
+    if report.goals.projects and report.goals.projects_total > budget_project + tol:
+        yield src.problem(("goals", "projects"),
+                          f"所列项目预算合计 {money(report.goals.projects_total)} 超过项目支出预算 {money(budget_project)}",
+                          title="部门项目具体计划目标", rule="money.projects_sum", severity=WARNING,
+                          stated=money(report.goals.projects_total), computed=money(budget_project))
 
 
 def project_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
@@ -148,10 +199,123 @@ def project_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
             yield src.problem(("funds", "lines", i, "source"), f"资金来源“{line.source}”重复填写",
                               title="资金来源", rule="money.fund_source_duplicate")
     yield from _rate_rule(src, ("funds", "stated_rate"), "预算执行率", "rate.execution",
-                          f.stated_rate, f.execution_rate, "全年执行数÷全年预算数", tol)
+                          f.stated_rate, f.execution_rate, "全年执行数÷全年预算数", report.settings.rate_tolerance)
+    yield from _level_rules(f.by_level, f.spent, "全年执行数合计", src, tol)
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
                         f.stated_score, f.score, f"按{f.scoring}法计算的得分", points)
+
+
+SHARE_TITLES = {"basic": "基本支出占比", "project": "项目支出占比", "personnel": "人员经费占比", "public": "公用经费占比"}
+
+
+def _share_rules(report: DeptSelfReport, src: Source) -> Iterator[Problem]:
+    f = report.funds
+    stated = f.stated_shares
+    if stated is None:
+        return
+    fin, rtol = f.final, report.settings.rate_tolerance
+    parts = {"basic": fin.basic_total, "project": fin.project,
+             "personnel": fin.personnel, "public": fin.public}
+    for key, title in SHARE_TITLES.items():
+        value = getattr(stated, key)
+        if value is None:
+            continue
+        path = ("funds", "stated_shares", key)
+        if parts[key] is None:
+            yield src.problem(path, "无法核对：决算支出未分列人员经费和公用经费", title=title, rule="money.shares", severity=WARNING)
+            continue
+        yield from _rate_rule(src, path, title, "money.shares", value, ratio(parts[key], fin.total), "占决算支出合计", rtol)
+    if stated.basic is not None and stated.project is not None:
+        total = stated.basic + stated.project
+        # Two figures each rounded to 0.01 may miss 100 by up to 0.01 between them.
+        if abs(total - HUNDRED) > Decimal("0.01") + rtol:
+            yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {pct_value(total)}，应为 100%",
+                              title="支出占比", rule="money.shares_sum", stated=pct_value(total), computed="100.00%")
+
+
+def _level_rules(lines, total: Decimal, what: str, src: Source, tol: Decimal) -> Iterator[Problem]:
+    if not lines:
+        return
+    spent = sum((line.spent for line in lines), Decimal(0))
+    if _differs(spent, total, tol):
+        path = ("funds", "by_level")
+        yield _mismatch(src, path, "预算执行（按资金级次）·实际支出数合计", "money.levels_sum", spent, total, what)
+
+
+# --- survey and target points -----------------------------------------------------------
+
+def survey_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+    s = report.survey
+    if s is None:
+        return
+    rtol = report.settings.rate_tolerance
+    if _differs(s.weight_total, HUNDRED, rtol):
+        yield src.problem(("survey", "groups"), f"各组权重合计为 {pct_value(s.weight_total)}，应为 100%",
+                          title="满意度调查·权重", rule="survey.weights", stated=pct_value(s.weight_total), computed="100.00%")
+    for i, g in enumerate(s.groups):
+        if g.samples is not None and g.satisfied is not None and g.satisfied > g.samples:
+            yield src.problem(("survey", "groups", i, "satisfied"), f"满意问卷 {g.satisfied} 份多于有效问卷 {g.samples} 份",
+                              title=f"调查对象「{g.name}」·满意问卷数", rule="survey.counts")
+    if s.stated_overall is not None and _differs(s.stated_overall, s.overall, rtol):
+        yield _mismatch(src, ("survey", "stated_overall"), "综合满意度", "survey.overall",
+                        s.stated_overall, s.overall, "各组满意度按权重加权平均的", pct_value)
+
+
+def points_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+    t = report.target_points
+    if t is None:
+        return
+    if t.completed > t.total:
+        yield src.problem(("target_points", "completed"), f"已完成 {t.completed} 个多于评价点总数 {t.total} 个",
+                          title="绩效目标实现情况·已完成", rule="points.counts")
+    elif t.incomplete is not None and t.completed + t.incomplete != t.total:
+        yield src.problem(("target_points", "incomplete"),
+                          f"已完成 {t.completed} 个加未完成 {t.incomplete} 个为 {t.completed + t.incomplete} 个，与评价点总数 {t.total} 个不符",
+                          title="绩效目标实现情况·未完成", rule="points.counts")
+    yield from _rate_rule(src, ("target_points", "stated_rate"), "评价点完成率", "points.rate",
+                          t.stated_rate, t.rate, "已完成÷评价点总数", report.settings.rate_tolerance)
+
+
+# --- figures quoted in the narrative ----------------------------------------------------
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_STOP = r"[^。；;！？\n]"
+
+
+def _narratives(report: ReportBase) -> Iterator[tuple[tuple, str]]:
+    for key in ("summary", "conclusion", "other"):
+        text = getattr(report, key)
+        if text:
+            yield (key,), text
+    for node, path, _ in _walk(report.indicators, ("indicators",), 1):
+        if node.analysis:
+            yield path + ("analysis",), node.analysis
+
+
+def narrative_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+    tol = report.settings.tolerance
+    grades = "|".join(re.escape(b.grade) for b in report.settings.grade_bands)
+    total_re = re.compile(rf"(?:总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")
+    grade_re = re.compile(rf"(?:评价)?等级(?:为|是|：|:)?\s*[“\"「]?({grades})[”\"」]?")
+    subtotal_res = [(i, ind, re.compile(re.escape(ind.name) + rf"{_STOP}{{0,24}}?得分(?:为|是|：|:)?\s*{_NUMBER}\s*分"))
+                    for i, ind in enumerate(report.indicators)]
+    for path, text in _narratives(report):
+        for m in total_re.finditer(text):
+            quoted = Decimal(m.group(1))
+            if _differs(quoted, report.total_score, tol):
+                yield src.problem(path, f"文字中写的「{m.group(0)}」与各指标得分合计 {points(report.total_score)} 分不符",
+                                  title="文字中的总得分", rule="narrative.total", stated=points(quoted), computed=points(report.total_score))
+        for m in grade_re.finditer(text):
+            if m.group(1) != report.grade:
+                yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {points(report.total_score)} 对应的等级“{report.grade}”不符",
+                                  title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=report.grade)
+        for i, ind, pattern in subtotal_res:
+            for m in pattern.finditer(text):
+                quoted = Decimal(m.group(1))
+                if _differs(quoted, ind.total_score, tol):
+                    yield src.problem(path, f"文字中写的「{m.group(0)}」与评分表中「{ind.name}」得分 {points(ind.total_score)} 分不符",
+                                      title="文字中的一级指标得分", rule="narrative.subtotal", stated=points(quoted), computed=points(ind.total_score))
 
 
 # --- problems and suggestions -----------------------------------------------------------
@@ -174,14 +338,15 @@ def link_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
                                   title=f"建议「{s.title}」·对应问题", rule="link.missing_problem")
             else:
                 answered.add(id(target))
-    if any(s.answers for s in report.suggestions):
+    if report.suggestions:
         for i, p in enumerate(report.problems):
             if id(p) not in answered:
                 yield src.problem(("problems", i), "没有任何建议回应这个问题",
                                   title=f"问题「{p.title}」", rule="link.unanswered", severity=WARNING)
 
 
-RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, link_rules]
+RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
+                     narrative_rules, link_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from . import api
-from .errors import ERROR, Problem, UserError
+from .errors import ERROR, SEVERITY_CN, Problem, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
 from .templates import template_set
@@ -48,11 +49,11 @@ def summary(problems: list[Problem]) -> str:
     return f"{n_err} 个错误，{n_warn} 个警告"
 
 
-def parse_formats(value: str) -> list[str]:
+def parse_formats(value: str, allowed: tuple[str, ...] = api.FORMATS) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
-    bad = [f for f in formats if f not in api.FORMATS]
+    bad = [f for f in formats if f not in allowed]
     if bad or not formats:
-        raise typer.BadParameter(f"可选格式：{','.join(api.FORMATS)}；收到 {value!r}")
+        raise typer.BadParameter(f"可选格式：{','.join(allowed)}；收到 {value!r}")
     return list(dict.fromkeys(formats))
 
 
@@ -79,27 +80,104 @@ def render(
         typer.echo(f"已生成 {path}")
 
 
-@app.command()
-def validate(files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件")) -> None:
-    """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
-    failed = False
-    results = []
-    for file in files:
-        try:
-            problems = api.validate(load(file))
-        except UserError as exc:
-            problems = exc.problems or [Problem(message=exc.message, file=str(file))]
-            print_problems(problems, to_stderr=False)
-            typer.echo(f"{file}: 以上结构问题修正后，还会继续核对合计、比率与大纲")
-        else:
-            print_problems(problems, to_stderr=False)
-        failed |= any(p.severity == ERROR for p in problems)
-        results.append((file, problems))
+PENDING = "以上结构问题修正后，还会继续核对合计、比率与大纲"
+
+
+def collect(file: Path) -> tuple[list[Problem], bool]:
+    """Every problem of one file, and whether the rules ran (they wait for a valid structure)."""
+    try:
+        return api.validate(load(file)), True
+    except UserError as exc:
+        return exc.problems or [Problem(message=exc.message, file=str(file))], False
+
+
+def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
     for file, problems in results:
         mark = "✗" if any(p.severity == ERROR for p in problems) else "✓"
         typer.echo(f"{mark} {file}：{summary(problems)}")
-    if failed:
+    if any(p.severity == ERROR for _, problems in results for p in problems):
         raise typer.Exit(1)
+
+
+@app.command()
+def validate(files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件")) -> None:
+    """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
+    results = []
+    for file in files:
+        problems, ran = collect(file)
+        print_problems(problems, to_stderr=False)
+        if not ran:
+            typer.echo(f"{file}: {PENDING}")
+        results.append((file, problems))
+    summaries(results)
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(rows: list[list[str]]) -> str:
+    """Rows padded by display width (CJK characters count double); the last column runs free."""
+    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for r in rows:
+        cells = [c + " " * (w - width(c)) for c, w in zip(r, widths)] + [r[-1]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+@app.command()
+def check(
+    files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
+) -> None:
+    """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
+    results = [(file, *collect(file)) for file in files]
+    if as_json:
+        doc = {"ok": not any(p.severity == ERROR for _, ps, _ in results for p in ps), "files": [
+            {"file": str(f), "rules_ran": ran, "errors": sum(p.severity == ERROR for p in ps),
+             "warnings": sum(p.severity != ERROR for p in ps), "problems": [p.as_dict() for p in ps]}
+            for f, ps, ran in results]}
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        if not doc["ok"]:
+            raise typer.Exit(1)
+        return
+    for file, problems, ran in results:
+        typer.echo(f"== {file}")
+        if problems:
+            rows = [["位置", "级别", "规则", "字段", "填报数", "计算数", "说明"]]
+            for p in problems:
+                where = f"{p.line}:{p.column}" if p.line and p.column else _shown(p.line)
+                rows.append([where, SEVERITY_CN[p.severity], p.rule or "-", p.title or p.dotted,
+                             _shown(p.stated), _shown(p.computed), p.message])
+            typer.echo(table(rows))
+        if not ran:
+            typer.echo(PENDING)
+    summaries([(f, ps) for f, ps, _ in results])
+
+
+@app.command()
+def annex(
+    file: Path = typer.Argument(..., help="报告数据 YAML 文件"),
+    only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
+    formats: str = typer.Option("docx,xlsx,md", "-f", "--format", help="输出格式，逗号分隔：docx,xlsx,md"),
+    outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
+    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成"),
+) -> None:
+    """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表），编号与完整报告一致。"""
+    fmts = parse_formats(formats, api.ANNEX_FORMATS)
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    try:
+        report = load(file)
+        paths = api.render_annexes(report, fmts, outdir, names, force=force)
+    except UserError as exc:
+        fail(exc)
+    for path in paths:
+        typer.echo(f"已生成 {path}")
 
 
 def _kind(kind: str) -> str:

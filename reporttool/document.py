@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal, Optional, Union
+from decimal import Decimal
+from typing import Callable, Literal, Optional, Union
 
 Align = Literal["left", "center", "right"]
 
@@ -28,6 +29,9 @@ class Paragraph:
     kind: str = "paragraph"
 
 
+NumberKind = Literal["money", "pct", "points", "weight", "int"]
+
+
 @dataclass
 class Cell:
     text: str = ""
@@ -36,6 +40,8 @@ class Cell:
     covered: Optional[Literal["v", "h"]] = None  # part of a span that starts above / to the left
     bold: bool = False
     align: Optional[Align] = None
+    value: Optional[Union[Decimal, int]] = None  # the unrounded number, for spreadsheets
+    number: Optional[NumberKind] = None
 
 
 @dataclass
@@ -70,7 +76,14 @@ class AnnexHeading:
     kind: str = "annex"
 
 
-Block = Union[Heading, Paragraph, Table, PageBreak, AnnexHeading]
+@dataclass
+class Signature:
+    signer: str
+    signed_on: Optional[date] = None
+    kind: str = "signature"
+
+
+Block = Union[Heading, Paragraph, Table, PageBreak, AnnexHeading, Signature]
 
 
 @dataclass
@@ -78,29 +91,32 @@ class Document:
     kind: str
     title: str
     blocks: list[Block] = field(default_factory=list)
-    signer: str = ""
-    signed_on: Optional[date] = None
 
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]
+
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
 
 
 def header_row(titles: list[str]) -> list[Cell]:
     return [Cell(t, bold=True, align="center") for t in titles]
 
 
-def merge_down(rows: list[list[Cell]], col: int) -> None:
-    """Merge equal consecutive cells of a column (only within the spans of columns to its left)."""
-    start = 0
-    while start < len(rows):
-        end = start + 1
-        while (end < len(rows)
-               and rows[end][col].text == rows[start][col].text
-               and rows[start][col].text
-               and all(rows[end][c].covered == "v" for c in range(col))):
-            end += 1
-        if end - start > 1:
-            rows[start][col].rowspan = end - start
-            for r in range(start + 1, end):
-                rows[r][col].covered = "v"
-        start = end
+def number_cell(formatter: Callable, kind: NumberKind) -> Callable[..., Cell]:
+    def make(value, bold: bool = False) -> Cell:
+        return Cell(formatter(value), align="right", bold=bold, value=value, number=kind)
+    return make
+
+
+def span(rows: list[list[Cell]], col: int, start: int, count: int, colspan: int = 1) -> None:
+    """Merge ``count`` rows of a column downwards from ``start`` (the spans are computed, never guessed)."""
+    if count > 1:
+        rows[start][col].rowspan = count
+        for r in range(start + 1, start + count):
+            rows[r][col] = Cell(covered="v", colspan=colspan)
+
+
+def wide(text: str, colspan: int, **kw) -> list[Cell]:
+    """A cell spanning ``colspan`` columns, followed by the cells it covers."""
+    return [Cell(text, colspan=colspan, **kw)] + [Cell(covered="h") for _ in range(colspan - 1)]

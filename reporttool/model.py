@@ -114,8 +114,9 @@ class Settings(Model):
     grade_bands: list[GradeBand] = F(
         "评价等级分档", "从高到低排列的等级及最低分；默认 优≥90、良≥80、中≥60、差<60",
         default_factory=lambda: [GradeBand(grade=g, min=m) for g, m in DEFAULT_BANDS])
-    tolerance: Decimal = F("容差", "填报数与计算数允许的差额（金额、分数为 0.01，比率为 0.01 个百分点）",
-                           default=Decimal("0.01"), ge=0, le=1)
+    tolerance: Decimal = F("容差", "金额、分数的填报数与计算数允许的差额", default=Decimal("0.01"), ge=0, le=1)
+    rate_tolerance: Decimal = F("比率容差", "比率的填报数与计算数允许的差额（百分点）", default=Decimal("0.01"), ge=0, le=1)
+    score_table_rate: bool = F("评分表显示得分率", "附件“绩效评价指标评分表”是否增加得分率一列", default=False)
 
     @model_validator(mode="after")
     def _bands_descending(self) -> "Settings":
@@ -309,6 +310,32 @@ class ThreePublic(Model):
         return self.abroad + self.vehicles + self.reception
 
 
+FUNDING_LEVELS = ("中央", "省级", "市级", "区级", "县级", "其他")
+
+
+class LevelLine(Model):
+    level: Literal["中央", "省级", "市级", "区级", "县级", "其他"] = F("资金级次", "中央、省级、市级、区级（县级）或其他")
+    initial: Money = F("年初预算数", "万元")
+    received: Optional[Money] = F("实际到位数", "万元", None)
+    spent: Money = F("实际支出数", "万元")
+
+
+def level_totals(lines: list[LevelLine]) -> dict[str, Decimal | None]:
+    received = [line.received for line in lines]
+    return {
+        "initial": sum((line.initial for line in lines), ZERO),
+        "received": None if any(v is None for v in received) else sum(received, ZERO),
+        "spent": sum((line.spent for line in lines), ZERO),
+    }
+
+
+class Shares(Model):
+    basic: Optional[Percent] = F("基本支出占比", "%", None)
+    project: Optional[Percent] = F("项目支出占比", "%", None)
+    personnel: Optional[Percent] = F("人员经费占比", "%", None)
+    public: Optional[Percent] = F("公用经费占比", "%", None)
+
+
 class DeptFunds(Model):
     income: Optional[Income] = F("收入", "本年收入，按来源分列", None)
     budget: Spending = F("预算支出", "年初部门预算支出")
@@ -321,6 +348,10 @@ class DeptFunds(Model):
     stated_carryover_end: Optional[Money] = F("年末结转结余（填报数）", "报表中的年末结转结余，用于核对", None)
     stated_execution_rate: Optional[Percent] = F("预算执行率（填报数）", "报表中的预算执行率（%），用于核对", None)
     stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "报表中的资金到位率（%），用于核对", None)
+    stated_change: Optional[Percent] = F("较上年增减（填报数）", "支出较上年增减的百分比（下降填负数），用于核对", None)
+    stated_shares: Optional[Shares] = F("支出占比（填报数）", "各类支出占决算支出的比例（%），用于核对", None)
+    by_level: list[LevelLine] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列的预算、到位与支出，用于附件“预算执行表”",
+                                  default_factory=list)
 
     @property
     def execution_base(self) -> Spending:
@@ -417,6 +448,8 @@ class ProjectFunds(Model):
         "执行率计分方法", "比例：分值×执行率（不超过分值）；分档：100% 满分、80% 以上 7 分、60% 以上 5 分、其余 0 分（按分值折算）", "比例")
     stated_score: Optional[Points] = F("执行率得分（填报数）", "用于核对", None)
     stated_rate: Optional[Percent] = F("预算执行率（填报数）", "用于核对（%）", None)
+    by_level: list[LevelLine] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列，用于附件“预算执行表”",
+                                  default_factory=list)
 
     def _sum(self, attr: str) -> Decimal | None:
         values = [getattr(line, attr) for line in self.lines]
@@ -465,6 +498,46 @@ class AnnualGoal(Model):
     actual: Text = F("实际完成情况", "年末实际完成情况")
 
 
+class SurveyGroup(Model):
+    name: Text = F("调查对象", "如 企业工作人员、社区居民")
+    samples: Optional[Count] = F("有效问卷数", "份", None)
+    satisfied: Optional[Count] = F("满意问卷数", "份", None)
+    satisfaction: Percent = F("满意度", "该类对象的满意度（%）")
+    weight: Percent = F("权重", "该类对象在综合满意度中的权重（%）")
+
+
+class Survey(Model):
+    groups: list[SurveyGroup] = F("调查对象分组", "各类调查对象的样本、满意度与权重", min_length=1)
+    stated_overall: Optional[Percent] = F("综合满意度（填报数）", "报告中的综合满意度（%），用于核对", None)
+
+    @property
+    def weight_total(self) -> Decimal:
+        return sum((g.weight for g in self.groups), ZERO)
+
+    @property
+    def overall(self) -> Decimal:
+        """Weighted mean satisfaction, in percent."""
+        return sum((g.satisfaction * g.weight for g in self.groups), ZERO) / HUNDRED
+
+    @property
+    def samples(self) -> int | None:
+        if any(g.samples is None for g in self.groups):
+            return None
+        return sum(g.samples for g in self.groups)
+
+
+class TargetPoints(Model):
+    indicators: Optional[Count] = F("绩效指标数", "绩效目标涉及的指标个数", None)
+    total: Count = F("评价点总数", "评价点个数")
+    completed: Count = F("已完成", "完成的评价点个数")
+    incomplete: Optional[Count] = F("未完成（填报数）", "用于核对：应等于总数减已完成", None)
+    stated_rate: Optional[Percent] = F("完成率（填报数）", "用于核对（%）", None)
+
+    @property
+    def rate(self) -> Decimal | None:
+        return ratio(Decimal(self.completed), Decimal(self.total))
+
+
 # --- reports ----------------------------------------------------------------------------
 
 class ReportBase(Model):
@@ -482,6 +555,8 @@ class ReportBase(Model):
     problems: list[ProblemItem] = F("存在的问题", "问题清单", default_factory=list)
     suggestions: list[Suggestion] = F("改进措施及建议", "针对问题的建议", default_factory=list)
     other: Optional[str] = F("其他需要说明的情况", "其他需要说明的事项", None)
+    survey: Optional[Survey] = F("满意度调查", "问卷调查分组、样本、权重与综合满意度", None)
+    target_points: Optional[TargetPoints] = F("绩效目标实现情况", "评价点总数、完成数与完成率", None)
     author: Optional[str] = F("落款单位", "不填则为部门名称", None)
     signed_on: Optional[date] = F("落款日期", "报告落款日期，如 2025-08-04", None)
     settings: Settings = F("设置", "评价等级分档、核对容差", default_factory=Settings)

@@ -46,6 +46,7 @@ class Outline(Model):
     kind: str = Field(title="报告类型", description="dept_self、project_self 等")
     name: str = Field(title="报告类型名称", description="如 部门整体支出绩效自评报告")
     sections: list[Section] = Field(title="章节", description="一级章节列表", min_length=1)
+    annexes: list[str] = Field(default_factory=list, title="附件", description="正文之后依次附上的附件表格（无数据的自动省略）")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Outline":

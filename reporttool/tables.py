@@ -5,21 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
-from .document import Cell, Column, Table, header_row
+from .document import Cell, Column, Table, header_row, number_cell, wide
 from .filters import money, pct, points, weight
 from .model import DeptSelfReport, ProjectSelfReport, ReportBase, Spending, ratio
 
 TableBuilder = Callable[[ReportBase], Table]
 
-
-def _num(text: str, bold: bool = False) -> Cell:
-    return Cell(text, align="right", bold=bold)
+money_cell = number_cell(money, "money")
+pct_cell = number_cell(pct, "pct")
+points_cell = number_cell(points, "points")
+weight_cell = number_cell(weight, "weight")
 
 
 def _spending_rows(label: str, budget: Decimal | None, final: Decimal, total_final: Decimal,
                    bold: bool = False, indent: str = "") -> list[Cell]:
-    return [Cell(indent + label, bold=bold), _num(money(budget), bold), _num(money(final), bold),
-            _num(pct(ratio(final, total_final)), bold), _num(pct(ratio(final, budget)), bold)]
+    return [Cell(indent + label, bold=bold), money_cell(budget, bold), money_cell(final, bold),
+            pct_cell(ratio(final, total_final), bold), pct_cell(ratio(final, budget), bold)]
 
 
 def dept_spending(report: DeptSelfReport) -> Table:
@@ -43,8 +44,8 @@ def dept_income(report: DeptSelfReport) -> Table:
     inc = report.funds.income
     rows = [header_row(["收入来源", "金额", "占收入合计比例"])]
     for label, value in (("财政拨款收入", inc.fiscal), ("其他收入", inc.other), ("年初结转结余", inc.carryover)):
-        rows.append([Cell(label), _num(money(value)), _num(pct(ratio(value, inc.total)))])
-    rows.append([Cell("合计", bold=True), _num(money(inc.total), True), _num(pct(ratio(inc.total, inc.total)), True)])
+        rows.append([Cell(label), money_cell(value), pct_cell(ratio(value, inc.total))])
+    rows.append([Cell("合计", bold=True), money_cell(inc.total, True), pct_cell(ratio(inc.total, inc.total), True)])
     cols = [Column("收入来源", 60), Column("金额", 48, "right"), Column("占比", 48, "right")]
     return Table(columns=cols, rows=rows, caption=f"{report.year}年部门收入情况", unit="单位：万元")
 
@@ -52,9 +53,8 @@ def dept_income(report: DeptSelfReport) -> Table:
 def dept_project_goals(report: DeptSelfReport) -> Table:
     rows = [header_row(["序号", "项目名称", "预算金额", "绩效目标"])]
     for i, p in enumerate(report.goals.projects, 1):
-        rows.append([Cell(str(i), align="center"), Cell(p.name), _num(money(p.amount)), Cell(p.goal)])
-    rows.append([Cell("合计", bold=True, colspan=2, align="center"), Cell(covered="h"),
-                 _num(money(report.goals.projects_total), True), Cell("")])
+        rows.append([Cell(str(i), align="center"), Cell(p.name), money_cell(p.amount), Cell(p.goal)])
+    rows.append(wide("合计", 2, bold=True, align="center") + [money_cell(report.goals.projects_total, True), Cell("")])
     cols = [Column("序号", 12, "center"), Column("项目名称", 44), Column("预算金额", 26, "right"), Column("绩效目标", 74)]
     return Table(columns=cols, rows=rows, caption="部门项目绩效目标", unit="单位：万元")
 
@@ -63,11 +63,11 @@ def score_summary(report: ReportBase) -> Table:
     rows = [header_row(["指标", "分值", "得分", "得分率"])]
     if isinstance(report, ProjectSelfReport):
         f = report.funds
-        rows.append([Cell("预算执行率"), _num(weight(f.weight)), _num(points(f.score)), _num(pct(ratio(f.score, f.weight)))])
+        rows.append([Cell("预算执行率"), weight_cell(f.weight), points_cell(f.score), pct_cell(ratio(f.score, f.weight))])
     for ind in report.indicators:
-        rows.append([Cell(ind.name), _num(weight(ind.total_weight)), _num(points(ind.total_score)), _num(pct(ind.rate))])
-    rows.append([Cell("合计", bold=True), _num(weight(report.total_weight), True),
-                 _num(points(report.total_score), True), _num(pct(report.score_rate), True)])
+        rows.append([Cell(ind.name), weight_cell(ind.total_weight), points_cell(ind.total_score), pct_cell(ind.rate)])
+    rows.append([Cell("合计", bold=True), weight_cell(report.total_weight, True),
+                 points_cell(report.total_score, True), pct_cell(report.score_rate, True)])
     cols = [Column("指标", 62), Column("分值", 30, "right"), Column("得分", 30, "right"), Column("得分率", 34, "right")]
     return Table(columns=cols, rows=rows, caption="一级指标得分情况", unit="单位：分")
 
@@ -76,10 +76,10 @@ def project_funds(report: ProjectSelfReport) -> Table:
     f = report.funds
     rows = [header_row(["资金来源", "年初预算数", "全年预算数", "实际到位数", "全年执行数", "执行率"])]
     for line in f.lines:
-        rows.append([Cell(line.source), _num(money(line.initial)), _num(money(line.budget)), _num(money(line.received)),
-                     _num(money(line.spent)), _num(pct(ratio(line.spent, line.budget)))])
-    rows.append([Cell("合计", bold=True), _num(money(f.initial), True), _num(money(f.budget), True),
-                 _num(money(f.received), True), _num(money(f.spent), True), _num(pct(f.execution_rate), True)])
+        rows.append([Cell(line.source), money_cell(line.initial), money_cell(line.budget), money_cell(line.received),
+                     money_cell(line.spent), pct_cell(ratio(line.spent, line.budget))])
+    rows.append([Cell("合计", bold=True), money_cell(f.initial, True), money_cell(f.budget, True),
+                 money_cell(f.received, True), money_cell(f.spent, True), pct_cell(f.execution_rate, True)])
     cols = [Column("资金来源", 32)] + [Column(t, 25, "right") for t in ("年初", "全年", "到位", "执行")] + [Column("执行率", 24, "right")]
     return Table(columns=cols, rows=rows, caption="项目资金情况", unit="单位：万元")
 

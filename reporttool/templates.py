@@ -11,8 +11,9 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, TemplateError
 
-from .build import build_document
-from .document import Document
+from .annexes import ANNEXES, annex_plan
+from .build import annex_blocks, build_document
+from .document import Document, Table
 from .env import make_env
 from .errors import TemplateProblem
 from .model import ReportBase
@@ -74,6 +75,9 @@ class TemplateSet:
                     missing.append(f"章节「{s.title}」的表格 {block.table}（可用：{'、'.join(TABLES)}）")
             if s.item_body and s.item_body not in names:
                 missing.append(f"章节「{s.title}」的逐项正文 {s.item_body}（sections.j2 中没有这个宏）")
+        for name in outline.annexes:
+            if name not in ANNEXES:
+                missing.append(f"附件 {name}（可用：{'、'.join(ANNEXES)}）")
         if missing:
             raise TemplateProblem(f"大纲 kinds/{kind}/outline.yaml 引用了不存在的内容：" + "；".join(missing))
 
@@ -84,6 +88,17 @@ class TemplateSet:
             return build_document(report, outline, macros)
         except (TemplateError, ValueError) as exc:
             raise TemplateProblem(f"生成正文时出错（kinds/{report.kind}/sections.j2）：{exc}") from None
+
+    def annex_document(self, report: ReportBase, only: list[str] | None = None, outline: Outline | None = None) -> Document:
+        """The annexes alone, numbered as in the full report, each on its own page."""
+        outline = outline or self.outline(report.kind)
+        return Document(kind=report.kind, title="", blocks=annex_blocks(report, outline, only, first_page=True))
+
+    def annex_tables(self, report: ReportBase, only: list[str] | None = None,
+                     outline: Outline | None = None) -> list[tuple[str, str, Table]]:
+        outline = outline or self.outline(report.kind)
+        return [(f"附件{n}", a.title, a.build(report)) for n, a in annex_plan(report, outline.annexes)
+                if only is None or a.name in only]
 
     def markdown(self, doc: Document) -> str:
         if self._md is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -156,3 +157,35 @@ def test_schema_of_all_kinds():
     schema = json.loads(run("schema").stdout)
     assert schema["title"] == "reporttool 报告数据"
     assert set(schema["discriminator"]["mapping"]) == {"dept_self", "project_self"}
+
+
+def uncomment(text: str, keys: tuple[str, ...]) -> str:
+    """Enable the commented example blocks that start with one of ``keys`` (and their indented lines)."""
+    out, active = [], None
+    for line in text.splitlines():
+        m = re.match(r"^(\s*)# ((\S+?):.*)$", line)
+        if m and m.group(3) in keys:
+            active = len(m.group(1))
+            out.append(m.group(1) + m.group(2))
+        elif active is not None and re.match(rf"^\s{{{active}}}#   ", line):
+            out.append(line.replace("#   ", "  ", 1))
+        else:
+            active = None
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("kind, keys", [
+    ("dept_self", ("survey", "target_points", "stated_change", "previous_final", "stated_shares", "received",
+                   "stated_arrival_rate", "three_public_budget", "three_public_actual", "stated_total",
+                   "stated_total_score", "stated_grade", "stated_rate")),
+    ("project_self", ("survey", "target_points", "stated_rate", "stated_score", "by_level", "stated_total_score",
+                      "stated_grade")),
+])
+def test_skeleton_examples_of_stated_figures_agree(tmp_path, kind, keys):
+    text = uncomment(run("new", kind).stdout, keys)
+    for key in keys:
+        assert re.search(rf"^\s*{key}:", text, re.M), key
+    target = write(tmp_path, text)
+    result = run("validate", target)
+    assert result.exit_code == 0 and "无问题" in result.stdout, result.stdout

@@ -114,7 +114,7 @@ CASES = [
     ("stated_carryover", "  final:", "  stated_carryover_end: 11\n  final:",
      "r.yaml:14:3: funds.stated_carryover_end（年末结转结余） 所填 11.00 与收入合计减支出合计 10.00 不符（相差 1.00）"),
     ("stated_rate", "  final:", "  stated_execution_rate: 96%\n  final:",
-     "r.yaml:14:3: funds.stated_execution_rate（预算执行率） 所填 96.00% 与按决算支出÷年初预算数计算的 95.00% 不符（相差 1.00%）"),
+     "r.yaml:14:3: funds.stated_execution_rate（预算执行率） 所填 96.00% 与按决算支出÷年初预算数计算的 95.00% 不符（相差 1.00 个百分点）"),
     ("stated_spending", "project: 18.00}", "project: 18.00, stated_total: 96}",
      "r.yaml:14:60: funds.final.stated_total（决算支出·支出合计） 所填 96.00 与基本支出与项目支出之和 95.00 不符（相差 1.00）"),
     ("missing_problem", "answers: [P1]", "answers: [P7]",

@@ -58,8 +58,8 @@ def test_dept_docx_figures_and_tables(rendered):
     # The 合计 label spans the first two columns of the project goals table.
     assert docx.table_rows(1)[-1][:3] == ["合计", "合计", "90.00"]
     assert '<w:gridSpan w:val="2"/>' in docx.xml()
-    assert docx.doc.paragraphs[-1].text == "2025年8月4日"
-    assert docx.doc.paragraphs[-2].text == "昆明市西山区政务服务管理局"
+    signature = [p.text for p in docx.doc.paragraphs if p.style.name == "rtSignature"]
+    assert signature == ["昆明市西山区政务服务管理局", "2025年8月4日"]
 
 
 def test_project_docx_figures(rendered):

@@ -160,10 +160,12 @@ def build(path: Path) -> None:
     doc.styles["rtAnnexTitle"].paragraph_format.space_after = Pt(12)
 
     doc.core_properties.title = "{{ doc.title }}"
-    doc.core_properties.author = "{{ doc.signer }}"
+    doc.core_properties.author = "reporttool"
     doc.core_properties.comments = "reporttool"
 
+    tag(doc, "{%p if doc.title %}")
     tag(doc, "{{ doc.title }}", "rtTitle", XIAOBIAOSONG)
+    tag(doc, "{%p endif %}")
 
     tag(doc, "{%p for b in doc.blocks %}")
     for level in (1, 2, 3, 4):
@@ -180,13 +182,14 @@ def build(path: Path) -> None:
     tag(doc, "{%p elif b.kind == 'annex' %}")
     tag(doc, "{{ b.label }}", "rtAnnexLabel", HEITI)
     tag(doc, "{{ b.title }}", "rtAnnexTitle", XIAOBIAOSONG)
+    tag(doc, "{%p elif b.kind == 'signature' %}")
+    doc.add_paragraph()
+    tag(doc, "{{ b.signer }}", "rtSignature", FANGSONG)
+    tag(doc, "{%p if b.signed_on %}")
+    tag(doc, "{{ b.signed_on | cndate }}", "rtSignature", FANGSONG)
+    tag(doc, "{%p endif %}")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
-    doc.add_paragraph()
-    tag(doc, "{{ doc.signer }}", "rtSignature", FANGSONG)
-    tag(doc, "{%p if doc.signed_on %}")
-    tag(doc, "{{ doc.signed_on | cndate }}", "rtSignature", FANGSONG)
-    tag(doc, "{%p endif %}")
 
     page_number_footer(section)
     doc.save(path)

@@ -1,0 +1,79 @@
+"""Annex tables as a workbook: one sheet per annex, the docx's merges, numbers stored as numbers."""
+
+from __future__ import annotations
+
+import io
+
+from .document import Table
+
+NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "int": "0"}
+FONT = "仿宋_GB2312"
+
+
+def _excel_width(mm: float) -> float:
+    # Excel widths count characters of the default font (about 1.9 mm each); CJK text needs room.
+    return round(mm / 1.9 + 1.5, 1)
+
+
+def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
+    """annexes: (label 附件N, title, table). Returns the .xlsx file."""
+    from openpyxl import Workbook  # heavy import, only when a workbook is asked for
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    header_fill = PatternFill("solid", fgColor="F2F2F2")
+    for label, title, table in annexes:
+        ws = wb.create_sheet(f"{label} {title}"[:31])
+        ncols = len(table.columns)
+        last = get_column_letter(ncols)
+        ws["A1"] = label
+        ws["A1"].font = Font(name="黑体", size=14)
+        ws["A2"] = title
+        ws["A2"].font = Font(name="方正小标宋简体", size=16)
+        ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
+        ws.merge_cells(f"A2:{last}2")
+        top = 3
+        if table.unit:
+            ws.cell(row=3, column=1, value=table.unit).alignment = Alignment(horizontal="right")
+            ws.cell(row=3, column=1).font = Font(name=FONT, size=10)
+            ws.merge_cells(f"A3:{last}3")
+            top = 4
+        for r, row in enumerate(table.rows):
+            excel_row = top + r
+            for c, cell in enumerate(row):
+                target = ws.cell(row=excel_row, column=c + 1)
+                target.border = border
+                if cell.covered:
+                    continue
+                if cell.value is not None:
+                    target.value = cell.value
+                    target.number_format = NUMBER_FORMATS[cell.number]
+                elif cell.text:
+                    target.value = cell.text
+                target.font = Font(name=FONT, size=11, bold=cell.bold)
+                target.alignment = Alignment(horizontal=table.align_of(c, cell), vertical="center", wrap_text=True)
+                if r < table.header_rows:
+                    target.fill = header_fill
+                if cell.rowspan > 1 or cell.colspan > 1:
+                    ws.merge_cells(start_row=excel_row, start_column=c + 1,
+                                   end_row=excel_row + cell.rowspan - 1, end_column=c + cell.colspan)
+        for c, column in enumerate(table.columns, 1):
+            ws.column_dimensions[get_column_letter(c)].width = _excel_width(column.width_mm)
+        end = top + len(table.rows) - 1
+        if table.header_rows:
+            ws.freeze_panes = ws.cell(row=top + table.header_rows, column=1)
+            ws.print_title_rows = f"{top}:{top + table.header_rows - 1}"
+        ws.print_area = f"A1:{last}{end}"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
