@@ -229,7 +229,7 @@ def _share_rules(report: DeptSelfReport, src: Source) -> Iterator[Problem]:
     if stated.basic is not None and stated.project is not None:
         total = stated.basic + stated.project
         # Two figures each rounded to 0.01 may miss 100 by up to 0.01 between them.
-        if abs(total - HUNDRED) > Decimal("0.01") + rtol:
+        if abs(total - HUNDRED) > Decimal("0.01"):
             yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {pct_value(total)}，应为 100%",
                               title="支出占比", rule="money.shares_sum", stated=pct_value(total), computed="100.00%")
 

@@ -1,0 +1,141 @@
+"""A report where every rule applies and passes, and one failing mutation per rule."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from tests.conftest import example_data, DEPT_EXAMPLE, PROJECT_EXAMPLE
+
+
+def full_dept() -> dict:
+    d = example_data(DEPT_EXAMPLE)
+    d["funds"]["income"]["stated_total"] = "1,445.05"
+    d["funds"].update({
+        "received": "1,354.10", "stated_arrival_rate": "100%", "stated_execution_rate": "106.65%",
+        "previous_final": "1,600.00", "stated_change": "-9.74%",
+        "stated_shares": {"basic": "78.63%", "project": "21.37%", "personnel": "32.79%", "public": "45.84%"},
+    })
+    d["procurement"]["stated_rate"] = "93.89%"
+    d["indicators"][0]["score"] = 32
+    d["conclusion"] = "部门整体支出绩效自评得分94.50分，评价等级为“优”。部门决策得分32分，部门管理得分19分。"
+    # The 红云 2023 survey, with the weighted overall stated correctly.
+    d["survey"] = {"groups": [
+        {"name": "企业工作人员", "samples": 50, "satisfied": 50, "satisfaction": "99.90%", "weight": "20%"},
+        {"name": "社区居民", "samples": 150, "satisfied": 150, "satisfaction": "99.16%", "weight": "20%"},
+        {"name": "受帮扶对象", "samples": 100, "satisfied": 100, "satisfaction": "99.60%", "weight": "30%"},
+        {"name": "部门工作人员", "samples": 50, "satisfied": 50, "satisfaction": "100%", "weight": "30%"},
+    ], "stated_overall": "99.69%"}
+    d["target_points"] = {"indicators": 17, "total": 72, "completed": 66, "incomplete": 6, "stated_rate": "91.67%"}
+    return d
+
+
+def full_project() -> dict:
+    d = example_data(PROJECT_EXAMPLE)
+    d["funds"]["by_level"] = [{"level": "区级", "initial": 90, "received": 90, "spent": 90}]
+    return d
+
+
+def _set(path: str, value):
+    def mutate(d):
+        node = d
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is _DELETE:
+            del node[int(last) if last.isdigit() else last]
+        else:
+            node[int(last) if last.isdigit() else last] = copy.deepcopy(value)
+        return d
+    return mutate
+
+
+_DELETE = object()
+
+
+def _chain(*mutations):
+    def mutate(d):
+        for m in mutations:
+            m(d)
+        return d
+    return mutate
+
+
+LEAF = "indicators.0.children.0.children.0"  # 绩效目标合理性, weight 5, score 5
+
+# rule id -> (kind, mutation, yaml path reported, exact message)
+FAILING = {
+    "tree.depth": ("dept", _set(LEAF + ".children", [{"name": "细项", "weight": 5, "score": 5}]),
+                   "indicators[0].children[0].children[0].children[0]", "指标体系最多三级，此处是第 4 级"),
+    "tree.score_range": ("dept", _set(LEAF + ".score", 6), "indicators[0].children[0].children[0].score",
+                         "得分 6.00 超过分值 5"),
+    "tree.weight_sum": ("dept", _set("indicators.0.weight", 36), "indicators[0].weight",
+                        "所填 36 与下级指标分值合计 35 不符（相差 1）"),
+    "tree.score_sum": ("dept", _set("indicators.0.score", 31), "indicators[0].score",
+                       "所填 31.00 与下级指标得分合计 32.00 不符（相差 1.00）"),
+    "tree.total_weight": ("dept", _chain(_set(LEAF + ".weight", 6), _set("indicators.0.weight", 36),
+                                         _set("indicators.0.children.0.weight", 11)),
+                          "indicators", "指标分值合计为 101，应为 100"),
+    "total.score": ("dept", _set("stated_total_score", 90), "stated_total_score",
+                    "所填 90.00 与各指标得分合计 94.50 不符（相差 4.50）"),
+    "total.grade": ("dept", _set("stated_grade", "良"), "stated_grade", "所填等级“良”与总分 94.50 对应的等级“优”不符"),
+    "total.execution_score": ("project", _set("funds.stated_score", 9), "funds.stated_score",
+                              "所填 9.00 与按比例法计算的得分 10.00 不符（相差 1.00）"),
+    "money.income_sum": ("dept", _set("funds.income.stated_total", 1400), "funds.income.stated_total",
+                         "所填 1,400.00 与财政拨款收入、其他收入与年初结转结余之和 1,445.05 不符（相差 45.05）"),
+    "money.basic_sum": ("dept", _set("funds.final.basic", 1100), "funds.final.basic",
+                        "所填 1,100.00 与人员经费与公用经费之和 1,135.55 不符（相差 35.55）"),
+    "money.spending_sum": ("dept", _set("funds.final.stated_total", 1400), "funds.final.stated_total",
+                           "所填 1,400.00 与基本支出与项目支出之和 1,444.16 不符（相差 44.16）"),
+    "money.carryover": ("dept", _set("funds.stated_carryover_end", 1), "funds.stated_carryover_end",
+                        "所填 1.00 与收入合计减支出合计 0.89 不符（相差 0.11）"),
+    "money.carryover_negative": ("dept", _chain(_set("funds.income.fiscal", 1000), _set("funds.income.stated_total", 1000),
+                                                _set("funds.stated_carryover_end", _DELETE)),
+                                 "funds.income", "决算支出 1,444.16 大于收入合计 1,000.00，年末结转结余为负"),
+    "money.shares": ("dept", _set("funds.stated_shares.personnel", "30%"), "funds.stated_shares.personnel",
+                     "所填 30.00% 与按占决算支出合计计算的 32.79% 不符（相差 2.79 个百分点）"),
+    "money.shares_sum": ("dept", _chain(_set("settings", {"rate_tolerance": "0.05"}),
+                                        _set("funds.stated_shares.basic", "78.66%"), _set("funds.stated_shares.project", "21.39%")),
+                         "funds.stated_shares", "基本支出占比与项目支出占比合计为 100.05%，应为 100%"),
+    "money.levels_sum": ("dept", _set("funds.by_level.0.spent", 1400), "funds.by_level",
+                         "所填 1,400.00 与决算支出合计 1,444.16 不符（相差 44.16）"),
+    "money.projects_sum": ("dept", _set("goals.projects.0.amount", 400), "goals.projects",
+                           "所列项目预算合计 400.00 超过项目支出预算 347.45"),
+    "money.fund_source_duplicate": ("project", lambda d: d["funds"]["lines"].append(
+        {"source": "当年财政拨款", "initial": 0, "budget": 0, "spent": 0}) or d,
+        "funds.lines[1].source", "资金来源“当年财政拨款”重复填写"),
+    "rate.execution": ("dept", _set("funds.stated_execution_rate", "95%"), "funds.stated_execution_rate",
+                       "所填 95.00% 与按决算支出÷年初预算数计算的 106.65% 不符（相差 11.65 个百分点）"),
+    "rate.arrival": ("dept", _set("funds.stated_arrival_rate", "99%"), "funds.stated_arrival_rate",
+                     "所填 99.00% 与按实际到位数÷年初预算数计算的 100.00% 不符（相差 1.00 个百分点）"),
+    "rate.procurement": ("dept", _set("procurement.stated_rate", "90%"), "procurement.stated_rate",
+                         "所填 90.00% 与按实际采购÷采购预算计算的 93.89% 不符（相差 3.89 个百分点）"),
+    # A decline stated as the ratio instead of the change (红云 2023).
+    "rate.change": ("dept", _set("funds.stated_change", "90.26%"), "funds.stated_change",
+                    "所填 90.26% 与按（本年决算支出−上年决算支出）÷上年决算支出计算的 -9.74% 不符（相差 100.00 个百分点）"),
+    "survey.weights": ("dept", _set("survey.groups.0.weight", "25%"), "survey.groups",
+                       "各组权重合计为 105.00%，应为 100%"),
+    # The overall satisfaction stated two ways (红云 2023: 99.69% and 100%).
+    "survey.overall": ("dept", _set("survey.stated_overall", "100%"), "survey.stated_overall",
+                       "所填 100.00% 与各组满意度按权重加权平均的 99.69% 不符（相差 0.31 个百分点）"),
+    "survey.counts": ("dept", _set("survey.groups.0.satisfied", 60), "survey.groups[0].satisfied",
+                      "满意问卷 60 份多于有效问卷 50 份"),
+    "points.counts": ("dept", _set("target_points.incomplete", 5), "target_points.incomplete",
+                      "已完成 66 个加未完成 5 个为 71 个，与评价点总数 72 个不符"),
+    "points.rate": ("dept", _set("target_points.stated_rate", "92%"), "target_points.stated_rate",
+                    "所填 92.00% 与按已完成÷评价点总数计算的 91.67% 不符（相差 0.33 个百分点）"),
+    "narrative.subtotal": ("dept", _set("indicators.2.analysis", "部门绩效指标得分44分，完成情况良好。"),
+                           "indicators[2].analysis", "文字中写的「部门绩效指标得分44分」与评分表中「部门绩效」得分 43.50 分不符"),
+    "narrative.total": ("dept", _set("summary", "本部门自评得分95分。"), "summary",
+                        "文字中写的「自评得分95分」与各指标得分合计 94.50 分不符"),
+    "narrative.grade": ("dept", _set("other", "综合评价等级为“良”。"), "other",
+                        "文字中写的「评价等级为“良”」与总分 94.50 对应的等级“优”不符"),
+    "link.problem_id_duplicate": ("dept", _set("problems.1.id", "P1"), "problems[1].id", "问题编号“P1”与第 1 个问题重复"),
+    "link.missing_problem": ("dept", _set("suggestions.0.answers", ["P9"]), "suggestions[0].answers[0]", "引用的问题“P9”不存在"),
+    "link.unanswered": ("dept", _chain(_set("suggestions.0.answers", []), _set("suggestions.2.answers", ["P1"])),
+                        "problems[1]", "没有任何建议回应这个问题"),
+    "outline.required": ("dept", _set("department.functions", []), "department.functions",
+                         "缺少必备章节「部门概况／部门职能」所需的数据，请填写 department.functions"),
+}
+
+WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered"}
