@@ -84,15 +84,17 @@ def main() -> None:
         print(f"  Markdown        : {ms(timed(lambda: templates.markdown(doc), args.n))}")
         docx = timed(lambda: templates.docx(doc), args.n)
         print(f"  Word (.docx)    : {ms(docx)}")
+        print(f"  annexes .xlsx   : {ms(timed(lambda: rt.annex_bytes(report, ['xlsx'], templates=templates), args.n))}")
         total = timed(lambda: rt.render_bytes(rt.load(example), templates=templates), args.n)
         print(f"  end to end      : {ms(total)}  → {1 / statistics.median(total):.1f} reports/s (both formats)")
 
-    print("\nScaling with the indicator tree (analysis paragraphs per leaf, Word only):")
+    print("\nScaling with the indicator tree (a paragraph and a score-table row per leaf):")
     for leaves in (30, 300, 3000):
         report = rt.DeptSelfReport.model_validate(big_tree(leaves))
         doc = templates.build(report)
-        samples = timed(lambda: templates.docx(doc), max(3, args.n // 10))
-        print(f"  {leaves:5d} leaves, {len(doc.blocks):5d} blocks: {ms(samples)}")
+        word = timed(lambda: templates.docx(doc), max(3, args.n // 10))
+        xlsx = timed(lambda: rt.annex_bytes(report, ["xlsx"], ["score_table"], templates=templates), max(3, args.n // 10))
+        print(f"  {leaves:5d} leaves, {len(doc.blocks):5d} blocks: Word {ms(word)}   score table .xlsx {ms(xlsx)}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_fill = PatternFill("solid", fgColor="F2F2F2")
+    # Style objects are shared, not built per cell: building them dominates large tables.
+    fonts = {bold: Font(name=FONT, size=11, bold=bold) for bold in (False, True)}
+    aligns = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in ("left", "center", "right")}
     for label, title, table in annexes:
         ws = wb.create_sheet(f"{label} {title}"[:31])
         ncols = len(table.columns)
@@ -54,8 +57,8 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                     target.number_format = NUMBER_FORMATS[cell.number]
                 elif cell.text:
                     target.value = cell.text
-                target.font = Font(name=FONT, size=11, bold=cell.bold)
-                target.alignment = Alignment(horizontal=table.align_of(c, cell), vertical="center", wrap_text=True)
+                target.font = fonts[cell.bold]
+                target.alignment = aligns[table.align_of(c, cell)]
                 if r < table.header_rows:
                     target.fill = header_fill
                 if cell.rowspan > 1 or cell.colspan > 1:
