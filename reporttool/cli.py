@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from . import api
+from .document import display_width
 from .errors import ERROR, SEVERITY_CN, Problem, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
@@ -112,16 +112,12 @@ def validate(files: List[Path] = typer.Argument(..., help="一个或多个 YAML 
     summaries(results)
 
 
-def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def table(rows: list[list[str]]) -> str:
     """Rows padded by display width (CJK characters count double); the last column runs free."""
-    widths = [max(width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     lines = []
     for r in rows:
-        cells = [c + " " * (w - width(c)) for c, w in zip(r, widths)] + [r[-1]]
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(r, widths)] + [r[-1]]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,6 +28,11 @@ class Heading:
 class Paragraph:
     text: str
     kind: str = "paragraph"
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal or a spreadsheet: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 NumberKind = Literal["money", "pct", "points", "weight", "int"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 
-from .document import Table
+from .document import Table, display_width
 
 NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "int": "0"}
 FONT = "仿宋_GB2312"
@@ -13,6 +14,27 @@ FONT = "仿宋_GB2312"
 def _excel_width(mm: float) -> float:
     # Excel widths count characters of the default font (about 1.9 mm each); CJK text needs room.
     return round(mm / 1.9 + 1.5, 1)
+
+
+LINE_POINTS = 15
+
+
+def _row_heights(table: Table) -> list[float]:
+    """Row heights in points, from how many lines the widest text wraps to in its (merged) columns.
+
+    Office suites do not grow rows for wrapped text in merged cells, so this is estimated here.
+    """
+    widths = [_excel_width(c.width_mm) for c in table.columns]
+    lines = [1] * len(table.rows)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if cell.covered or not cell.text:
+                continue
+            room = max(1.0, sum(widths[c:c + cell.colspan]) - 1)
+            need = sum(math.ceil(display_width(part) / room) or 1 for part in cell.text.split("\n"))
+            # A tall cell spanning rows shares its height among them.
+            lines[r] = max(lines[r], math.ceil(need / cell.rowspan))
+    return [n * LINE_POINTS + 3 for n in lines]
 
 
 def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
@@ -64,6 +86,8 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                 if cell.rowspan > 1 or cell.colspan > 1:
                     ws.merge_cells(start_row=excel_row, start_column=c + 1,
                                    end_row=excel_row + cell.rowspan - 1, end_column=c + cell.colspan)
+        for r, height in enumerate(_row_heights(table)):
+            ws.row_dimensions[top + r].height = height
         for c, column in enumerate(table.columns, 1):
             ws.column_dimensions[get_column_letter(c)].width = _excel_width(column.width_mm)
         end = top + len(table.rows) - 1
