@@ -11,7 +11,10 @@ from typing import Callable, Iterable, Iterator
 
 from .errors import WARNING, Problem
 from .filters import money, pct_value, points, q2, weight
-from .loading import source_of
+from pydantic import BaseModel
+
+from .env import invalid_chars
+from .loading import field_title, source_of
 from .model import DeptSelfReport, Indicator, ProjectSelfReport, ReportBase, Spending, ratio
 from .yamlio import Source
 
@@ -54,6 +57,7 @@ RULE_IDS = {
     "link.missing_problem": "建议引用的问题存在",
     "link.unanswered": "每个问题至少有一条建议回应（警告）",
     "outline.required": "大纲中的必备章节有数据",
+    "text.control_chars": "文字中没有无法写入 Word 的控制字符（警告，已删除）",
 }
 
 Rule = Callable[[ReportBase, Source], Iterable[Problem]]
@@ -345,8 +349,27 @@ def link_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
                                   title=f"问题「{p.title}」", rule="link.unanswered", severity=WARNING)
 
 
+def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), path + (name,))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, path + (i,))
+
+
+def text_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+    for path, text in _texts(report, ()):
+        bad = invalid_chars(text)
+        if bad:
+            yield src.problem(path, f"含有无法写入 Word 的控制字符 {'、'.join(bad)}，生成时已删除（多为从其他软件粘贴带入）",
+                              title=field_title(type(report), path), rule="text.control_chars", severity=WARNING)
+
+
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     narrative_rules, link_rules]
+                     narrative_rules, link_rules, text_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

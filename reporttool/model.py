@@ -70,7 +70,7 @@ def _points(value: Any) -> Decimal:
 
 
 def _percent(value: Any) -> Decimal:
-    if isinstance(value, str) and value.strip().endswith("%"):
+    if isinstance(value, str) and value.strip().endswith(("%", "％")):
         value = value.strip()[:-1]
     d = _to_decimal(value, "百分数", "95.39 或 \"95.39%\"")
     if abs(d) > 100000:

@@ -138,4 +138,7 @@ FAILING = {
                          "缺少必备章节「部门概况／部门职能」所需的数据，请填写 department.functions"),
 }
 
-WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered"}
+FAILING["text.control_chars"] = ("dept", _set("department.management", "制度\x08健全\x00。"), "department.management",
+                                 "含有无法写入 Word 的控制字符 U+0000、U+0008，生成时已删除（多为从其他软件粘贴带入）")
+
+WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars"}

@@ -198,3 +198,28 @@ def test_alias_bomb_is_refused_quickly():
         rt.load_text(bomb, "bomb.yaml")
     assert time.perf_counter() - start < 1.0
     assert "锚点" in info.value.message
+
+
+def test_ordinary_anchors_still_work():
+    text = BASE.replace("  income: {fiscal: 100.00, other: 0, carryover: 5.00}",
+                        "  income: {fiscal: 100.00, other: 0, carryover: 5.00}\n  budget_copy: &b {personnel: 60.00, public: 20.00, project: 20.00}")
+    text = text.replace("  budget_copy: &b", "  budget: &b").replace("  budget: {personnel: 60.00, public: 20.00, project: 20.00}\n", "")
+    text = text.replace("  final: {personnel: 58.00, public: 19.00, project: 18.00}", "  final: *b")
+    report = rt.load_text(text, "r.yaml")
+    assert report.funds.final.total == report.funds.budget.total == 100
+
+
+def test_gb18030_file_is_read(tmp_path):
+    path = tmp_path / "gb.yaml"
+    path.write_bytes(BASE.replace("某某局", "𠀀局").encode("gb18030"))
+    assert rt.load(path).department.name == "𠀀局"
+
+
+def test_full_width_percent(tmp_path):
+    report = rt.load_text(BASE.replace("  final:", "  stated_execution_rate: ９５％\n  final:"), "r.yaml")
+    assert str(report.funds.stated_execution_rate) == "95"
+
+
+def test_control_characters_warn_with_the_field():
+    msgs = messages(BASE.replace("  rank: 正科级", '  rank: "正科\\x0b级\\x07"'))
+    assert msgs == ["r.yaml:5:3: ［警告］ department.rank（部门概况·机构级别） 含有无法写入 Word 的控制字符 U+0007，生成时已删除（多为从其他软件粘贴带入）"]
