@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -15,6 +18,7 @@ from .model import ReportBase
 from .outline import Outline, outline_problems
 from .templates import TemplateSet, template_set
 
+STATE_FILE = ".reporttool-state.json"  # what reporttool last wrote in a folder, by file name and hash
 FORMATS = ("docx", "md")
 ANNEX_FORMATS = ("docx", "xlsx", "md")
 
@@ -107,23 +111,68 @@ def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outl
         raise ValidationFailed(f"输入有 {len(errors)} 个错误，未生成报告（修正后重试，或用 --force 强制生成）", errors)
 
 
-def _write_all(report: ReportBase, rendered: dict[str, bytes], outdir: str | Path, name: str) -> list[Path]:
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_state(folder: Path) -> dict[str, str]:
+    try:
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        return {k: v for k, v in state.get("files", {}).items() if isinstance(v, str)}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _backup(path: Path) -> Path:
+    n = 1
+    while True:
+        bak = path.with_name(path.name + (".bak" if n == 1 else f".bak{n}"))
+        if not bak.exists():
+            shutil.copy2(path, bak)
+            return bak
+        n += 1
+
+
+def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
+    """Write files without destroying hand edits.
+
+    A file already there is replaced only if it is byte for byte what reporttool last wrote to it;
+    otherwise nothing is written unless ``force``, which first keeps a .bak copy.
+    """
+    touched = []
+    for path in files:
+        if path.exists() and _read_state(path.parent).get(path.name) != _digest(path.read_bytes()):
+            touched.append(path)
+    if touched and not force:
+        names = "、".join(str(p) for p in touched)
+        raise UserError(f"未覆盖：{names} 在上次生成之后被修改过（或不是 reporttool 生成的）。"
+                        "为免丢失手工修改，请另选输出目录；确需覆盖请加 --force（会先备份为 .bak）")
+    for path in touched:
+        _backup(path)
+    for path, data in files.items():
+        write_atomic(path, data)
+    for folder in {p.parent for p in files}:
+        state = _read_state(folder)
+        state.update({p.name: _digest(d) for p, d in files.items() if p.parent == folder})
+        write_atomic(folder / STATE_FILE, json.dumps({"files": state}, ensure_ascii=False, indent=1).encode("utf-8"))
+    return list(files)
+
+
+def _write_all(report: ReportBase, rendered: dict[str, bytes], outdir: str | Path, name: str, force: bool) -> list[Path]:
     stem = Path(source_of(report).file).stem
     stem = "report" if not stem or stem.startswith("<") else stem
-    paths = []
-    for fmt, data in rendered.items():
-        path = Path(outdir) / f"{stem}{name}.{fmt}"
-        write_atomic(path, data)
-        paths.append(path)
-    return paths
+    return write_outputs({Path(outdir) / f"{stem}{name}.{fmt}": data for fmt, data in rendered.items()}, force)
 
 
 def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | Path = ".", *,
            force: bool = False, templates: TemplateSet | None = None, outline: Outline | None = None) -> list[Path]:
-    """Validate, render every format in memory, then write them; returns the paths written."""
+    """Validate, render every format in memory, then write them; returns the paths written.
+
+    ``force`` renders despite rule errors and overwrites hand-edited outputs (keeping a .bak).
+    """
     templates = templates or template_set()
     _refuse_errors(report, force, templates, outline)
-    return _write_all(report, render_bytes(report, formats, templates=templates, outline=outline), outdir, "")
+    return _write_all(report, render_bytes(report, formats, templates=templates, outline=outline), outdir, "", force)
 
 
 def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, outdir: str | Path = ".",
@@ -133,7 +182,7 @@ def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, o
     templates = templates or template_set()
     _refuse_errors(report, force, templates, outline)
     rendered = annex_bytes(report, formats, only, templates=templates, outline=outline)
-    return _write_all(report, rendered, outdir, "-附件")
+    return _write_all(report, rendered, outdir, "-附件", force)
 
 
 __all__ = ["load", "validate", "render", "render_bytes", "render_annexes", "annex_bytes", "FORMATS", "ANNEX_FORMATS"]

@@ -62,7 +62,7 @@ def render(
     file: Path = typer.Argument(..., help="报告数据 YAML 文件"),
     formats: str = typer.Option("docx,md", "-f", "--format", help="输出格式，逗号分隔：docx,md"),
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
-    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成，并列出这些错误"),
+    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）"),
 ) -> None:
     """生成报告（Word 和/或 Markdown）。"""
     fmts = parse_formats(formats)
@@ -162,7 +162,7 @@ def annex(
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
     formats: str = typer.Option("docx,xlsx,md", "-f", "--format", help="输出格式，逗号分隔：docx,xlsx,md"),
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
-    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成"),
+    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成；覆盖手工改过的输出文件（先备份为 .bak）"),
 ) -> None:
     """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表），编号与完整报告一致。"""
     fmts = parse_formats(formats, api.ANNEX_FORMATS)

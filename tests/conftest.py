@@ -26,6 +26,11 @@ def write(tmp_path: Path, data, name: str = "report.yaml") -> Path:
     return path
 
 
+def visible(folder: Path) -> list[str]:
+    """File names in a folder, without reporttool's hidden state file."""
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
 def figures(text: str) -> list[str]:
     """Amounts, percentages and scores as printed: 1,354.10万元, 95.39%, 94.50分."""
     return re.findall(r"\d[\d,]*\.\d{2}(?:万元|%|分)", text)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import reporttool as rt
 from reporttool.cli import app
 from tests.check_cases import full_dept, full_project
-from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, write
+from tests.conftest import visible, DEPT_EXAMPLE, PROJECT_EXAMPLE, write
 from tests.docx_reader import read_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -174,7 +174,7 @@ def test_annex_cli(tmp_path):
     result = runner.invoke(app, ["annex", str(DEPT_EXAMPLE), "-o", str(tmp_path), "--only", "score_table,问题清单"])
     assert result.exit_code == 0, result.output
     stem = DEPT_EXAMPLE.stem
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}-附件.{f}" for f in ("docx", "xlsx", "md"))
+    assert visible(tmp_path) == sorted(f"{stem}-附件.{f}" for f in ("docx", "xlsx", "md"))
     wb = load_workbook(tmp_path / f"{stem}-附件.xlsx")
     assert wb.sheetnames == ["附件1 绩效评价指标评分表", "附件2 问题清单"]
 
@@ -199,7 +199,7 @@ def test_annex_refuses_invalid_input_unless_forced(tmp_path):
     assert result.exit_code == 1 and not out.exists()
     result = runner.invoke(app, ["annex", str(src), "-o", str(out), "-f", "xlsx", "--force"])
     assert result.exit_code == 0
-    assert [p.name for p in out.iterdir()] == ["report-附件.xlsx"]
+    assert visible(out) == ["report-附件.xlsx"]
 
 
 def test_project_annexes_in_full_render():

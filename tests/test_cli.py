@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from reporttool.cli import app
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, write
+from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, write
 from tests.docx_reader import read_docx
 
 runner = CliRunner(env={"COLUMNS": "300"})  # keep usage errors on one line
@@ -36,7 +36,7 @@ def test_render_example(tmp_path, example):
 def test_render_one_format(tmp_path):
     result = run("render", PROJECT_EXAMPLE, "-f", "md", "-o", tmp_path)
     assert result.exit_code == 0
-    assert [p.name for p in tmp_path.iterdir()] == [f"{PROJECT_EXAMPLE.stem}.md"]
+    assert visible(tmp_path) == [f"{PROJECT_EXAMPLE.stem}.md"]
 
 
 def test_render_unknown_format_is_a_usage_error(tmp_path):

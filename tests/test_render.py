@@ -9,7 +9,7 @@ import pytest
 import reporttool as rt
 from reporttool.errors import TemplateProblem, ValidationFailed
 from reporttool.templates import TemplateSet
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, figures, write
+from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, figures, write
 from tests.docx_reader import md_headings, read_docx
 
 
@@ -115,7 +115,7 @@ def test_render_refuses_invalid_input_and_writes_nothing(tmp_path, dept):
     assert "total.score" in [p.rule for p in info.value.problems]
     assert not out.exists()
     paths = rt.render(report, outdir=out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == ["report.docx", "report.md"] == sorted(p.name for p in paths)
+    assert visible(out) == ["report.docx", "report.md"] == sorted(p.name for p in paths)
 
 
 def test_templates_compile_once_and_render_many(tmp_path, dept):
@@ -161,4 +161,49 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(old)
     assert [stat.S_IMODE(p.stat().st_mode) for p in paths] == [0o644, 0o644]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)  # no temp files left
+    assert visible(tmp_path) == sorted(p.name for p in paths)  # no temp files left
+
+
+def test_rerender_keeps_hand_edits(tmp_path):
+    report = rt.load(PROJECT_EXAMPLE)
+    out = tmp_path / "out"
+    docx, md = rt.render(report, outdir=out)
+    rt.render(report, outdir=out)  # untouched since we wrote it: replaced quietly
+    md.write_text(md.read_text(encoding="utf-8") + "\n手工补充的一段。\n", encoding="utf-8")
+    edited = md.read_bytes()
+    before = docx.read_bytes()
+    with pytest.raises(rt.UserError) as info:
+        rt.render(report, outdir=out)
+    assert f"未覆盖：{md} 在上次生成之后被修改过" in str(info.value)
+    assert md.read_bytes() == edited and docx.read_bytes() == before   # nothing written, not even the docx
+    rt.render(report, outdir=out, force=True)
+    assert (out / (md.name + ".bak")).read_bytes() == edited
+    assert "手工补充" not in md.read_text(encoding="utf-8")
+
+
+def test_foreign_file_is_not_overwritten(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "xishan-2024-project-self.docx").write_bytes(b"someone else's file")
+    with pytest.raises(rt.UserError):
+        rt.render(rt.load(PROJECT_EXAMPLE), outdir=out)
+    assert (out / "xishan-2024-project-self.docx").read_bytes() == b"someone else's file"
+    rt.render(rt.load(PROJECT_EXAMPLE), outdir=out, force=True)
+    rt.render(rt.load(PROJECT_EXAMPLE), outdir=out, force=True)
+    assert sorted(p.name for p in out.iterdir() if ".bak" in p.name) == ["xishan-2024-project-self.docx.bak"]
+
+
+def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    import os
+    report = rt.load(PROJECT_EXAMPLE)
+    docx, md = rt.render(report, outdir=tmp_path)
+    old = docx.read_bytes()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        rt.render(report, outdir=tmp_path)
+    assert docx.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
