@@ -25,6 +25,13 @@ app = typer.Typer(
 )
 
 KINDS_HELP = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
+TEMPLATE_HELP = "自定义模板目录（用 reporttool templates export 导出后修改）；未提供的文件用内置模板"
+templates_app = typer.Typer(help="模板：导出内置模板供修改，或检查自定义模板。", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+def templates_from(folder: Optional[Path]):
+    return template_set(str(folder) if folder else None)
 
 
 def err(text: str) -> None:
@@ -63,17 +70,19 @@ def render(
     formats: str = typer.Option("docx,md", "-f", "--format", help="输出格式，逗号分隔：docx,md"),
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
     force: bool = typer.Option(False, "--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）"),
+    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
 ) -> None:
     """生成报告（Word 和/或 Markdown）。"""
     fmts = parse_formats(formats)
     try:
+        templates = templates_from(template)
         report = load(file)
-        problems = api.validate(report)
+        problems = api.validate(report, templates=templates)
         errors = [p for p in problems if p.severity == ERROR]
         if errors and force:
             err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
         print_problems(problems if (force or not errors) else [p for p in problems if p.severity != ERROR])
-        paths = api.render(report, fmts, outdir, force=force)
+        paths = api.render(report, fmts, outdir, force=force, templates=templates)
     except UserError as exc:
         fail(exc)
     for path in paths:
@@ -83,10 +92,10 @@ def render(
 PENDING = "以上结构问题修正后，还会继续核对合计、比率与大纲"
 
 
-def collect(file: Path) -> tuple[list[Problem], bool]:
+def collect(file: Path, templates=None) -> tuple[list[Problem], bool]:
     """Every problem of one file, and whether the rules ran (they wait for a valid structure)."""
     try:
-        return api.validate(load(file)), True
+        return api.validate(load(file), templates=templates), True
     except UserError as exc:
         return exc.problems or [Problem(message=exc.message, file=str(file))], False
 
@@ -99,12 +108,23 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
         raise typer.Exit(1)
 
 
+def checked_templates(template: Optional[Path]):
+    try:
+        return templates_from(template)
+    except UserError as exc:
+        fail(exc)
+
+
 @app.command()
-def validate(files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件")) -> None:
+def validate(
+    files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
+    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+) -> None:
     """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
+    templates = checked_templates(template)
     results = []
     for file in files:
-        problems, ran = collect(file)
+        problems, ran = collect(file, templates)
         print_problems(problems, to_stderr=False)
         if not ran:
             typer.echo(f"{file}: {PENDING}")
@@ -130,9 +150,11 @@ def _shown(value) -> str:
 def check(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
+    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
 ) -> None:
     """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
-    results = [(file, *collect(file)) for file in files]
+    templates = checked_templates(template)
+    results = [(file, *collect(file, templates)) for file in files]
     if as_json:
         doc = {"ok": not any(p.severity == ERROR for _, ps, _ in results for p in ps), "files": [
             {"file": str(f), "rules_ran": ran, "errors": sum(p.severity == ERROR for p in ps),
@@ -163,13 +185,15 @@ def annex(
     formats: str = typer.Option("docx,xlsx,md", "-f", "--format", help="输出格式，逗号分隔：docx,xlsx,md"),
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
     force: bool = typer.Option(False, "--force", help="即使有校验错误也生成；覆盖手工改过的输出文件（先备份为 .bak）"),
+    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
 ) -> None:
     """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表），编号与完整报告一致。"""
     fmts = parse_formats(formats, api.ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     try:
+        templates = templates_from(template)
         report = load(file)
-        paths = api.render_annexes(report, fmts, outdir, names, force=force)
+        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates)
     except UserError as exc:
         fail(exc)
     for path in paths:
@@ -214,6 +238,33 @@ def schema(kind: Optional[str] = typer.Argument(None, help=f"报告类型（不�
         doc = TypeAdapter(union).json_schema()
         doc["title"] = "reporttool 报告数据"
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+
+@templates_app.command("export")
+def templates_export(
+    folder: Path = typer.Argument(..., help="导出到此目录"),
+    force: bool = typer.Option(False, "--force", help="目录非空时仍然导出（覆盖同名文件）"),
+) -> None:
+    """导出内置模板（Word 版式、Markdown、大纲、正文宏），修改后用 --template 目录 使用。"""
+    import shutil
+
+    from .templates import BUILTIN
+
+    if folder.exists() and any(folder.iterdir()) and not force:
+        err(f"{folder} 不是空目录，未导出（如需覆盖同名文件请加 --force）")
+        raise typer.Exit(1)
+    shutil.copytree(BUILTIN, folder, dirs_exist_ok=True)
+    typer.echo(f"已导出模板到 {folder}；修改后运行 reporttool templates lint {folder} 检查")
+
+
+@templates_app.command("lint")
+def templates_lint(folder: Path = typer.Argument(..., help="自定义模板目录")) -> None:
+    """检查自定义模板：引用了数据模型中没有的字段、大纲路径错误、语法错误、试生成失败。有问题时退出码为 1。"""
+    try:
+        templates_from(folder)
+    except UserError as exc:
+        fail(exc)
+    typer.echo(f"✓ {folder}：模板无问题")
 
 
 def main() -> None:

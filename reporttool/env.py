@@ -6,6 +6,7 @@ import re
 from typing import Any, Literal
 
 from jinja2 import BaseLoader, StrictUndefined
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -59,8 +60,26 @@ def _finalizer(flavor: Flavor):
     return finalize
 
 
-def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", **globals_: Any) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+MAX_REPEAT = 100_000
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, also refusing size bombs such as 'x' * 10**9."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise SecurityError("模板中的乘方过大，已拒绝")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise SecurityError("模板中的重复次数过大，已拒绝")
+        return super().call_binop(context, operator, left, right)
+
+
+def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", **globals_: Any) -> Sandbox:
+    env = Sandbox(
         loader=loader,
         undefined=StrictUndefined,
         autoescape=(flavor == "docx"),

@@ -15,8 +15,8 @@ from .annexes import ANNEXES, annex_plan
 from .build import annex_blocks, build_document
 from .document import Document, Table
 from .env import make_env
-from .errors import TemplateProblem
-from .model import ReportBase
+from .errors import Problem, TemplateProblem
+from .model import REPORT_KINDS, ReportBase
 from .outline import Outline, load_outline
 from .render_docx import CompiledDocx, table_xml
 from .render_md import md_table
@@ -42,6 +42,23 @@ class TemplateSet:
         self._macros: dict[str, Any] = {}
         self._md = None
         self._docx: CompiledDocx | None = None
+
+    def lint(self) -> list[Problem]:
+        """Every problem in the templates, found without rendering any report."""
+        from .lint import lint_sections, lint_skins
+
+        problems: list[Problem] = []
+        for kind, model in REPORT_KINDS.items():
+            try:
+                problems += lint_sections(self.text_env, kind, model, self.outline(kind),
+                                          str(self.find(f"kinds/{kind}/outline.yaml")))
+            except TemplateProblem as exc:
+                problems += exc.problems or [Problem(message=exc.message, rule="template.load")]
+            except TemplateError as exc:
+                problems.append(Problem(message=f"模板语法错误：{exc.message}", file=getattr(exc, "filename", "") or "",
+                                        line=getattr(exc, "lineno", None), rule="template.syntax"))
+        unique = dict.fromkeys(problems + lint_skins(self))  # shared macros are checked once per kind
+        return list(unique)
 
     def find(self, relpath: str) -> Path:
         for root in self.roots:
@@ -116,4 +133,14 @@ class TemplateSet:
 
 @functools.lru_cache(maxsize=8)
 def template_set(root: str | None = None) -> TemplateSet:
-    return TemplateSet(root)
+    """The built-in templates, or a user's folder over them, checked once before first use."""
+    if root is None:
+        return TemplateSet()
+    folder = Path(root)
+    if not folder.is_dir():
+        raise TemplateProblem(f"模板目录不存在：{folder}")
+    templates = TemplateSet(folder)
+    problems = templates.lint()
+    if problems:
+        raise TemplateProblem(f"模板目录 {folder} 有 {len(problems)} 处问题，未生成任何文件：", problems)
+    return templates
