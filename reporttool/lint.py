@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import TemplateNotFound, nodes
 from pydantic import BaseModel
 
 from .errors import Problem
@@ -86,11 +86,19 @@ def _chain(node: nodes.Node) -> str:
 
 
 class _Checker:
-    def __init__(self, name: str, filename: str):
+    def __init__(self, name: str, filename: str, env: Any = None):
         self.name = name
         self.filename = filename
+        self.env = env
         self.problems: list[Problem] = []
         self.calls: dict[str, list[list[Any]]] = {}  # imported macro -> argument types at each call
+
+    def loadable(self, name: str) -> bool:
+        try:
+            self.env.loader.get_source(self.env, name)
+            return True
+        except TemplateNotFound:
+            return False
 
     def error(self, node: nodes.Node, text: str) -> None:
         self.problems.append(Problem(message=text, file=self.filename, line=node.lineno, rule="template.field"))
@@ -153,7 +161,11 @@ class _Checker:
             self.body(node.else_, env)
         elif isinstance(node, nodes.Macro):
             return  # macros are checked one by one with their parameter types
-        elif isinstance(node, (nodes.Import, nodes.FromImport)):
+        elif isinstance(node, (nodes.Import, nodes.FromImport, nodes.Include)):
+            if not isinstance(node.template, nodes.Const):
+                self.error(node, "只能引用固定文件名的模板")
+            elif not self.loadable(node.template.value):
+                self.error(node, f"找不到模板 {node.template.value}（只能引用模板目录内的文件）")
             if isinstance(node, nodes.Import):
                 env[node.target] = "module"
         else:
@@ -177,7 +189,7 @@ def lint_sections(env: Any, kind: str, report_model: type[BaseModel], outline: A
     """Problems in kinds/<kind>/sections.j2, the macro files it imports, and the outline's data paths."""
     name = SECTIONS.format(kind=kind)
     source, filename, _ = env.loader.get_source(env, name)
-    checker = _Checker(name, filename)
+    checker = _Checker(name, filename, env)
     params: dict[str, list[Any]] = {}
     problems = []
     outline_lines = Path(outline_file).read_text(encoding="utf-8").splitlines() if outline_file else []
@@ -193,9 +205,9 @@ def lint_sections(env: Any, kind: str, report_model: type[BaseModel], outline: A
     tree = env.parse(source, name, filename)
     checker.macros(tree, {"r": report_model}, params)
     for imp in tree.find_all(nodes.Import):
-        if isinstance(imp.template, nodes.Const):
+        if isinstance(imp.template, nodes.Const) and checker.loadable(imp.template.value):
             imported, ifile, _ = env.loader.get_source(env, imp.template.value)
-            sub = _Checker(imp.template.value, ifile)
+            sub = _Checker(imp.template.value, ifile, env)
             merged = {m: next(iter(calls), []) for m, calls in checker.calls.items()}
             sub.macros(env.parse(imported, imp.template.value, ifile), {}, merged)
             problems += sub.problems

@@ -9,7 +9,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, TemplateError
+from jinja2 import FileSystemLoader, TemplateError, TemplateNotFound
 
 from .annexes import ANNEXES, annex_plan
 from .build import annex_blocks, build_document
@@ -54,6 +54,8 @@ class TemplateSet:
                                           str(self.find(f"kinds/{kind}/outline.yaml")))
             except TemplateProblem as exc:
                 problems += exc.problems or [Problem(message=exc.message, rule="template.load")]
+            except TemplateNotFound as exc:
+                problems.append(Problem(message=f"找不到模板 {exc.name}（只能引用模板目录内的文件）", rule="template.syntax"))
             except TemplateError as exc:
                 problems.append(Problem(message=f"模板语法错误：{exc.message}", file=getattr(exc, "filename", "") or "",
                                         line=getattr(exc, "lineno", None), rule="template.syntax"))
@@ -103,8 +105,10 @@ class TemplateSet:
         try:
             macros = self.macros_template(report.kind).make_module({"r": report})
             return build_document(report, outline, macros)
-        except (TemplateError, ValueError) as exc:
-            raise TemplateProblem(f"生成正文时出错（kinds/{report.kind}/sections.j2）：{exc}") from None
+        except TemplateNotFound as exc:
+            raise TemplateProblem(f"模板 kinds/{report.kind}/sections.j2 引用了找不到的模板 {exc.name}（只能引用模板目录内的文件）") from None
+        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
+            raise TemplateProblem(f"模板 kinds/{report.kind}/sections.j2 生成正文时出错：{_describe(exc)}") from None
 
     def annex_document(self, report: ReportBase, only: list[str] | None = None, outline: Outline | None = None) -> Document:
         """The annexes alone, numbered as in the full report, each on its own page."""
@@ -118,17 +122,28 @@ class TemplateSet:
                 if only is None or a.name in only]
 
     def markdown(self, doc: Document) -> str:
-        if self._md is None:
-            self._md = self.md_env.get_template(MARKDOWN_TEMPLATE)
-        return self._md.render(doc=doc).rstrip("\n") + "\n"
+        try:
+            if self._md is None:
+                self._md = self.md_env.get_template(MARKDOWN_TEMPLATE)
+            return self._md.render(doc=doc).rstrip("\n") + "\n"
+        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
+            raise TemplateProblem(f"Markdown 模板 {MARKDOWN_TEMPLATE} 渲染出错：{_describe(exc)}") from None
 
     def docx(self, doc: Document) -> bytes:
         if self._docx is None:
             self._docx = CompiledDocx(self.find(DOCX_TEMPLATE), self.docx_env)
         try:
             return self._docx.render({"doc": doc})
-        except (TemplateError, ValueError) as exc:
-            raise TemplateProblem(f"Word 模板 {self._docx.path} 渲染出错：{exc}") from None
+        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
+            raise TemplateProblem(f"Word 模板 {self._docx.path} 渲染出错：{_describe(exc)}") from None
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, TemplateNotFound):
+        return f"找不到模板 {exc.name}（只能引用模板目录内的文件）"
+    if isinstance(exc, (TemplateError, ValueError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 @functools.lru_cache(maxsize=8)

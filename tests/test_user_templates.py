@@ -1,0 +1,140 @@
+"""Templates users bring: exported, edited, checked before rendering, sandboxed."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from docx import Document
+from typer.testing import CliRunner
+
+import reporttool as rt
+from reporttool.cli import app
+from reporttool.errors import TemplateProblem
+from reporttool.templates import BUILTIN, template_set
+from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, visible
+from tests.docx_reader import read_docx
+
+runner = CliRunner(env={"COLUMNS": "300"})
+
+
+@pytest.fixture
+def exported(tmp_path):
+    folder = tmp_path / "tpl"
+    result = runner.invoke(app, ["templates", "export", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_exported_templates_lint_clean_and_render_the_same(exported, tmp_path):
+    assert sorted(p.name for p in exported.iterdir()) == sorted(p.name for p in BUILTIN.iterdir())
+    assert runner.invoke(app, ["templates", "lint", str(exported)]).exit_code == 0
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(DEPT_EXAMPLE), "--template", str(exported), "-o", str(out), "-f", "md"])
+    assert result.exit_code == 0, result.output
+    builtin = rt.render_bytes(rt.load(DEPT_EXAMPLE), ["md"])["md"]
+    assert (out / f"{DEPT_EXAMPLE.stem}.md").read_bytes() == builtin
+
+
+def test_export_refuses_a_non_empty_folder(exported):
+    result = runner.invoke(app, ["templates", "export", str(exported)])
+    assert result.exit_code == 1 and "不是空目录" in result.stderr
+
+
+def test_letterhead_in_a_users_word_template(exported, tmp_path):
+    skin = exported / "report.docx"
+    doc = Document(skin)
+    header = doc.sections[0].header.paragraphs[0]
+    header.text = "昆明市西山区政务服务管理局文件"
+    doc.save(skin)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(PROJECT_EXAMPLE), "--template", str(exported), "-o", str(out), "-f", "docx"])
+    assert result.exit_code == 0, result.output
+    rendered = read_docx((out / f"{PROJECT_EXAMPLE.stem}.docx").read_bytes())
+    assert rendered.doc.sections[0].header.paragraphs[0].text == "昆明市西山区政务服务管理局文件"
+    assert rendered.headings[0] == (1, "一、基本情况")
+
+
+def test_field_the_model_does_not_have_is_reported_before_rendering(exported, tmp_path):
+    sections = exported / "kinds" / "dept_self" / "sections.j2"
+    edit(sections, "{{ r.department.management }}", "{{ r.department.managment }}")
+    line = next(i for i, t in enumerate(sections.read_text(encoding="utf-8").splitlines(), 1) if "managment" in t)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(DEPT_EXAMPLE), "--template", str(exported), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"模板目录 {exported} 有 1 处问题，未生成任何文件：" in result.stderr
+    assert (f"{sections}:{line}: r.department.managment：数据模型 Department 中没有 managment（可用字段：name、self_name、"
+            "rank、setup、divisions、subordinate_units、budget_units、staffing、vehicles、functions、work、management）") in result.stderr
+    assert not out.exists()
+
+
+def test_outline_path_the_model_does_not_have(exported):
+    outline = exported / "kinds" / "project_self" / "outline.yaml"
+    edit(outline, "when: evaluation.process", "when: evaluation.proces")
+    with pytest.raises(TemplateProblem) as info:
+        template_set(str(exported))
+    line = next(i for i, t in enumerate(outline.read_text(encoding="utf-8").splitlines(), 1) if "evaluation.proces" in t)
+    assert [p.format() for p in info.value.problems] == [
+        f"{outline}:{line}: 章节「绩效评价工作过程」引用的数据 evaluation.proces 在数据模型中不存在"]
+
+
+PAYLOADS = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ r.__init__.__globals__ }}",
+    "{{ r._source.file }}",
+    "{{ self._TemplateReference__context }}",
+    "{% include '/etc/passwd' %}",
+    "{% include '../../../../../../etc/passwd' %}",
+    "{% import '/etc/passwd' as p %}",
+    "{{ 'x' * 1000000000 }}",
+    "{{ 9 ** 999999 }}",
+    "{{ range(1000000000) | list }}",
+    "{{ r.model_config.__class__ }}",
+]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_injection_in_section_macros_fails_clearly(exported, tmp_path, payload):
+    edit(exported / "kinds" / "dept_self" / "sections.j2", "{{ r.department.management }}", payload)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(DEPT_EXAMPLE), "--template", str(exported), "-o", str(out)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "root:" not in result.output
+    assert "模板" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("payload", ["{{ ''.__class__.__mro__ }}", "{{ 'x' * 1000000000 }}", "{% include '/etc/passwd' %}",
+                                     "{{ doc.nothing }}"])
+def test_injection_in_the_markdown_skin_fails_clearly(exported, payload):
+    edit(exported / "report.md.j2", "{% for b in doc.blocks %}", payload + "{% for b in doc.blocks %}")
+    result = runner.invoke(app, ["templates", "lint", str(exported)])
+    assert result.exit_code == 1
+    assert f"{exported / 'report.md.j2'}: 试生成时出错：" in result.stderr
+
+
+def test_injection_in_the_word_skin_fails_clearly(exported):
+    skin = exported / "report.docx"
+    doc = Document(skin)
+    doc.add_paragraph("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+    doc.save(skin)
+    result = runner.invoke(app, ["templates", "lint", str(exported)])
+    assert result.exit_code == 1
+    assert f"{skin}: 试生成时出错：" in result.stderr and "unsafe" in result.stderr
+
+
+def test_missing_template_folder(tmp_path):
+    result = runner.invoke(app, ["validate", str(DEPT_EXAMPLE), "--template", str(tmp_path / "none")])
+    assert result.exit_code == 1 and f"模板目录不存在：{tmp_path / 'none'}" in result.stderr
+
+
+def test_builtin_templates_lint_clean():
+    assert template_set().lint() == []
