@@ -1,0 +1,82 @@
+"""Every example opens in a real office suite: LibreOffice converts it to PDF and the PDF holds the report."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import reporttool as rt
+from reporttool.filters import points, wan
+from reporttool.templates import template_set
+from tests.conftest import EXAMPLES
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+PDFTOTEXT = shutil.which("pdftotext")
+REQUIRED = os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1"
+TIMEOUT = 300  # a long table can take minutes in LibreOffice; never hang the run
+
+if not (SOFFICE and PDFTOTEXT):
+    reason = "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils）"
+    if REQUIRED:
+        raise RuntimeError(reason + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
+    pytestmark = pytest.mark.skip(reason=reason)
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def pdf_texts(tmp_path_factory):
+    """Render every example (report and annex workbook), convert all in one LibreOffice run."""
+    folder = tmp_path_factory.mktemp("office")
+    sources = []
+    for example in EXAMPLES:
+        report = rt.load(example)
+        sources += rt.render(report, ["docx"], folder)
+        sources += rt.render_annexes(report, ["xlsx"], folder)
+    profile = folder / "profile"
+    result = subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(folder / "pdf"), *map(str, sources)],
+        capture_output=True, text=True, timeout=TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    texts = {}
+    for source in sources:
+        pdf = folder / "pdf" / (source.stem + ".pdf")
+        assert pdf.exists(), f"LibreOffice did not convert {source.name}: {result.stdout} {result.stderr}"
+        texts[source.name] = squeeze(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
+                                                    check=True, timeout=60).stdout)
+    return texts
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_docx_opens_and_holds_the_report(pdf_texts, example):
+    report = rt.load(example)
+    text = pdf_texts[example.stem + ".docx"]
+    doc = template_set().build(report)
+    assert squeeze(report.report_title) in text
+    for heading in doc.headings():
+        assert squeeze(heading.text) in text, heading.text
+    assert f"{points(report.total_score)}分" in text
+    assert f"评价等级为“{report.grade}”" in text
+    assert "附件1" in text and "绩效评价指标评分表" in text
+
+
+def test_key_figures_survive_in_the_pdf(pdf_texts):
+    dept = pdf_texts["xishan-2024-dept-self.docx"]
+    for figure in ("1,354.10万元", "1,444.16万元", "106.65%", "0.89万元", "93.89%", "94.50分"):
+        assert figure in dept
+    assert wan(rt.load(EXAMPLES[0]).funds.final.total) in dept
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_annex_workbook_opens(pdf_texts, example):
+    text = pdf_texts[example.stem + "-附件.xlsx"]
+    report = rt.load(example)
+    assert "绩效评价指标评分表" in text
+    assert points(report.total_score) in text
