@@ -6,6 +6,7 @@ import io
 import math
 
 from .document import Table, display_width
+from .env import clean_text
 
 NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "int": "0"}
 FONT = "仿宋_GB2312"
@@ -57,13 +58,13 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
         last = get_column_letter(ncols)
         ws["A1"] = label
         ws["A1"].font = Font(name="黑体", size=14)
-        ws["A2"] = title
+        ws["A2"] = clean_text(title)
         ws["A2"].font = Font(name="方正小标宋简体", size=16)
         ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(f"A2:{last}2")
         top = 3
         if table.unit:
-            ws.cell(row=3, column=1, value=table.unit).alignment = Alignment(horizontal="right")
+            ws.cell(row=3, column=1, value=clean_text(table.unit)).alignment = Alignment(horizontal="right")
             ws.cell(row=3, column=1).font = Font(name=FONT, size=10)
             ws.merge_cells(f"A3:{last}3")
             top = 4
@@ -78,7 +79,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                     target.value = cell.value
                     target.number_format = NUMBER_FORMATS[cell.number]
                 elif cell.text:
-                    target.value = cell.text
+                    target.value = clean_text(cell.text)
                 target.font = fonts[cell.bold]
                 target.alignment = aligns[table.align_of(c, cell)]
                 if r < table.header_rows:

@@ -1,0 +1,183 @@
+"""Fuzzing: mutated examples, every kind of character in every text field, generated models.
+
+The only acceptable outcomes are a document that re-opens or a user error with a message: no
+traceback, no partial file. REPORTTOOL_FUZZ_EXAMPLES sets the total number of cases (CI: 2,000).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import tempfile
+
+import yaml
+from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import reporttool as rt
+from reporttool.env import clean_text
+from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, example_data
+
+TOTAL = int(os.environ.get("REPORTTOOL_FUZZ_EXAMPLES", "200"))
+SETTINGS = dict(deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+BASES = [example_data(DEPT_EXAMPLE), example_data(PROJECT_EXAMPLE)]
+
+
+def paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from paths(v, prefix + (i,))
+
+
+def text_paths(node, prefix=()):
+    return [p for p in paths(node, prefix) if p and isinstance(get(node, p), str)]
+
+
+def get(node, path):
+    for part in path:
+        node = node[part]
+    return node
+
+
+def exercise(text: str) -> None:
+    """Load, check, render and re-open; only user errors may stop it."""
+    try:
+        report = rt.load_text(text, "fuzz.yaml")
+    except rt.UserError as exc:
+        assert exc.problems or exc.message
+        for problem in exc.problems:
+            assert problem.message and problem.format()
+        return
+    for problem in rt.validate(report):
+        assert problem.format()
+    with tempfile.TemporaryDirectory() as folder:
+        written = rt.render(report, outdir=folder, force=True)
+        assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool-state.json"])
+        document = Document(io.BytesIO(written[0].read_bytes()))
+        assert document.paragraphs[0].text == clean_text(report.report_title)
+        assert written[1].read_text(encoding="utf-8").startswith("# ")
+        annexes = rt.annex_bytes(report, ["xlsx"])
+        assert annexes["xlsx"][:2] == b"PK"
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**15, 10**15),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30),
+    st.sampled_from(["6,348.37", "95.39%", "-1", "1e400", "", "　", "0.005", "12万元", "2024-13-01", "优", "P1"]),
+    st.lists(st.integers(0, 5), max_size=3), st.dictionaries(st.sampled_from(["name", "x", "weight"]), st.integers(0, 50), max_size=2),
+)
+
+
+@st.composite
+def mutated_yaml(draw):
+    data = copy.deepcopy(draw(st.sampled_from(BASES)))
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from([p for p in paths(data) if p]))
+        parent, key = get(data, path[:-1]), path[-1]
+        op = draw(st.sampled_from(["drop", "duplicate", "retype", "garbage", "rename", "extra"]))
+        if op == "drop":
+            del parent[key]
+        elif op == "duplicate" and isinstance(parent, list):
+            parent.insert(key, copy.deepcopy(parent[key]))
+        elif op == "retype":
+            parent[key] = draw(SCALARS)
+        elif op == "garbage":
+            parent[key] = draw(st.text(min_size=1, max_size=40))
+        elif op == "rename" and isinstance(parent, dict):
+            parent[str(key) + draw(st.sampled_from(["s", "_", "x"]))] = parent.pop(key)
+        elif op == "extra" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["note", "备注", "weight", "children"]))] = draw(SCALARS)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    if draw(st.booleans()):
+        lines = text.splitlines()
+        i = draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["delete", "duplicate", "tab", "truncate", "dedent"]))
+        if op == "delete":
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "tab":
+            lines[i] = "\t" + lines[i]
+        elif op == "truncate":
+            lines = lines[:i] + [lines[i][: len(lines[i]) // 2]]
+        else:
+            lines[i] = lines[i].lstrip()
+        text = "\n".join(lines)
+    return text
+
+
+@settings(max_examples=max(TOTAL // 2, 20), **SETTINGS)
+@given(mutated_yaml())
+def test_mutated_examples(text):
+    exercise(text)
+
+
+ANY_CHARACTER = st.characters(codec=None, categories=None)  # every category, surrogates and private use included
+
+
+@st.composite
+def text_in_a_field(draw):
+    data = copy.deepcopy(draw(st.sampled_from(BASES)))
+    path = draw(st.sampled_from(text_paths(data)))
+    value = draw(st.text(alphabet=ANY_CHARACTER, min_size=1, max_size=60))
+    get(data, path[:-1])[path[-1]] = value
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@settings(max_examples=max(TOTAL // 4, 20), **SETTINGS)
+@given(text_in_a_field())
+def test_every_character_in_every_text_field(text):
+    exercise(text)
+
+
+money = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False).map(str)
+points = st.decimals(min_value=0, max_value=40, places=2, allow_nan=False)
+
+
+@st.composite
+def indicator(draw, depth):
+    name = draw(st.text(alphabet=st.characters(categories=["Lo", "Nd", "Ll"]), min_size=1, max_size=8))
+    if depth == 3 or draw(st.integers(0, 3)) == 0:
+        weight = draw(points)
+        return {"name": name, "weight": str(weight), "score": str(min(weight, draw(points)))}
+    return {"name": name, "children": draw(st.lists(indicator(depth + 1), min_size=1, max_size=3))}
+
+
+@st.composite
+def generated_report(draw):
+    data = copy.deepcopy(draw(st.sampled_from(BASES)))
+    data["indicators"] = draw(st.lists(indicator(1), min_size=1, max_size=4))
+    for key in ("stated_total_score", "stated_grade", "experience", "other", "summary"):
+        if draw(st.booleans()):
+            data.pop(key, None)
+    if data["kind"] == "dept_self":
+        f = data["funds"]
+        for block in ("budget", "final"):
+            f[block] = {"personnel": draw(money), "public": draw(money), "project": draw(money)}
+        f["income"] = {"fiscal": draw(money), "other": draw(money), "carryover": draw(money)}
+        for key in ("stated_carryover_end", "stated_shares", "by_level"):
+            f.pop(key, None)
+        if draw(st.booleans()):
+            data.pop("procurement")
+        if draw(st.booleans()):
+            data["goals"]["projects"] = []
+    else:
+        data["funds"]["lines"] = [{"source": s, "initial": draw(money), "budget": draw(money), "spent": draw(money)}
+                                  for s in draw(st.lists(st.sampled_from(["当年财政拨款", "上年结转资金", "其他资金"]),
+                                                         min_size=1, max_size=3, unique=True))]
+        data["funds"].pop("stated_rate", None), data["funds"].pop("stated_score", None)
+    data["problems"] = data["problems"][: draw(st.integers(1, len(data["problems"])))]
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+@settings(max_examples=max(TOTAL // 4, 20), **SETTINGS)
+@given(generated_report())
+def test_generated_models(text):
+    exercise(text)
