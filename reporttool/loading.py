@@ -139,7 +139,7 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel], data:
 
 def parse(data: dict, src: Source) -> ReportBase:
     kind = data.get("kind")
-    if kind not in REPORT_KINDS:
+    if not isinstance(kind, str) or kind not in REPORT_KINDS:
         known = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
         message = "缺少报告类型" if kind is None else f"未知的报告类型 {kind!r}"
         raise InputError("无法识别报告类型", [src.problem(("kind",), f"{message}，可选：{known}", title="报告类型", rule="schema.kind")])

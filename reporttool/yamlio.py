@@ -154,7 +154,7 @@ def loads(text: str, file: str = "<输入>") -> tuple[Any, Source]:
     try:
         node = loader.get_single_node()
         if node is None:
-            raise InputError("输入文件为空", [Problem(message="文件中没有任何内容，请参照 `reporttool new` 生成的模板填写", file=file, line=1)])
+            raise InputError("输入文件为空", [Problem(message="文件中没有任何内容，请参照 `reporttool new` 生成的模板填写", file=file, line=1, column=1)])
         problems: list[Problem] = []
         src.positions[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
         _walk(node, (), src, problems, [MAX_NODES])

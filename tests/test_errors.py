@@ -150,10 +150,11 @@ def test_all_rule_problems_at_once():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("", "e.yaml:1: 文件中没有任何内容，请参照 `reporttool new` 生成的模板填写"),
-    ("# 只有注释\n", "e.yaml:1: 文件中没有任何内容，请参照 `reporttool new` 生成的模板填写"),
+    ("", "e.yaml:1:1: 文件中没有任何内容，请参照 `reporttool new` 生成的模板填写"),
+    ("# 只有注释\n", "e.yaml:1:1: 文件中没有任何内容，请参照 `reporttool new` 生成的模板填写"),
     ("- a\n- b\n", "e.yaml:1:1: 顶层应为“字段: 值”的映射，实际是列表"),
     ("hello\n", "e.yaml:1:1: 顶层应为“字段: 值”的映射，实际是单个值"),
+    ("kind: []\n", "e.yaml:1:1: kind（报告类型） 未知的报告类型 []，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）"),
     ("year: 2024\n", "e.yaml:1:1: kind（报告类型） 缺少报告类型，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）"),
 ])
 def test_whole_file_problems(text, expected):
