@@ -105,8 +105,9 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
     return out
 
 
-def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outline: Outline | None) -> None:
-    errors = errors_only(validate(report, outline, templates))
+def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outline: Outline | None,
+                   problems: list[Problem] | None) -> None:
+    errors = errors_only(validate(report, outline, templates) if problems is None else problems)
     if errors and not force:
         raise ValidationFailed(f"输入有 {len(errors)} 个错误，未生成报告（修正后重试，或用 --force 强制生成）", errors)
 
@@ -165,22 +166,24 @@ def _write_all(report: ReportBase, rendered: dict[str, bytes], outdir: str | Pat
 
 
 def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | Path = ".", *,
-           force: bool = False, templates: TemplateSet | None = None, outline: Outline | None = None) -> list[Path]:
+           force: bool = False, templates: TemplateSet | None = None, outline: Outline | None = None,
+           problems: list[Problem] | None = None) -> list[Path]:
     """Validate, render every format in memory, then write them; returns the paths written.
 
     ``force`` renders despite rule errors and overwrites hand-edited outputs (keeping a .bak).
+    ``problems``: what ``validate`` already found for this report, so it is not checked twice.
     """
     templates = templates or template_set()
-    _refuse_errors(report, force, templates, outline)
+    _refuse_errors(report, force, templates, outline, problems)
     return _write_all(report, render_bytes(report, formats, templates=templates, outline=outline), outdir, "", force)
 
 
 def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, outdir: str | Path = ".",
                    only: Iterable[str] | None = None, *, force: bool = False, templates: TemplateSet | None = None,
-                   outline: Outline | None = None) -> list[Path]:
+                   outline: Outline | None = None, problems: list[Problem] | None = None) -> list[Path]:
     """Write the annex tables alone as <name>-附件.docx/.xlsx/.md."""
     templates = templates or template_set()
-    _refuse_errors(report, force, templates, outline)
+    _refuse_errors(report, force, templates, outline, problems)
     rendered = annex_bytes(report, formats, only, templates=templates, outline=outline)
     return _write_all(report, rendered, outdir, "-附件", force)
 

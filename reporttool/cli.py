@@ -82,7 +82,7 @@ def render(
         if errors and force:
             err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
         print_problems(problems if (force or not errors) else [p for p in problems if p.severity != ERROR])
-        paths = api.render(report, fmts, outdir, force=force, templates=templates)
+        paths = api.render(report, fmts, outdir, force=force, templates=templates, problems=problems)
     except UserError as exc:
         fail(exc)
     for path in paths:
