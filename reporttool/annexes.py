@@ -164,6 +164,32 @@ def budget_execution(report: ReportBase) -> Table:
     return Table(columns=columns, rows=rows, unit="单位：万元")
 
 
+# --- 绩效目标表 / 调查问卷结果汇总表 ----------------------------------------------------------
+
+def goal_table(report: ReportBase) -> Table:
+    columns = [Column("目标", 30), Column("指标", 46), Column("年度指标值", 40), Column("实际完成值", 40)]
+    rows = [header_row([c.title for c in columns])]
+    for l1 in report.indicators:
+        start = len(rows)
+        for leaf in _leaves(l1):
+            if leaf.target or leaf.actual:
+                rows.append([Cell(l1.name), Cell(leaf.name), Cell(leaf.target or ""), Cell(leaf.actual or "")])
+        span(rows, 0, start, len(rows) - start)
+    return Table(columns=columns, rows=rows)
+
+
+def survey_summary(report: ReportBase) -> Table:
+    from .tables import survey_table
+
+    table = survey_table(report)
+    table.caption = None
+    return table
+
+
+def _has_targets(report: ReportBase) -> bool:
+    return any(leaf.target or leaf.actual for ind in report.indicators for leaf in _leaves(ind))
+
+
 @dataclass(frozen=True)
 class Annex:
     name: str
@@ -177,6 +203,8 @@ ANNEXES: dict[str, Annex] = {a.name: a for a in (
     Annex("score_table", "绩效评价指标评分表", score_table, lambda r: True),
     Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems)),
     Annex("budget_execution", "预算执行表", budget_execution, lambda r: bool(r.funds.by_level)),
+    Annex("goal_table", "绩效目标表", goal_table, _has_targets),
+    Annex("survey_summary", "调查问卷结果汇总表", survey_summary, lambda r: r.survey is not None),
 )}
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .env import invalid_chars
 from .loading import field_title, source_of
-from .model import DeptSelfReport, Indicator, ProjectSelfReport, ReportBase, Spending, ratio
+from .model import DeptFunds, Indicator, ProjectSelfReport, ReportBase, Spending, ratio
 from .yamlio import Source
 
 HUNDRED = Decimal(100)
@@ -45,6 +45,7 @@ RULE_IDS = {
     "rate.arrival": "所填资金到位率等于计算值",
     "rate.procurement": "所填政府采购执行率等于计算值",
     "rate.change": "所填较上年增减等于（本年−上年）÷上年",
+    "rate.usage": "所填资金使用率等于支出合计÷收入合计",
     "survey.weights": "满意度调查各组权重合计为 100%",
     "survey.overall": "所填综合满意度等于各组满意度的加权平均",
     "survey.counts": "满意问卷数不超过有效问卷数",
@@ -151,7 +152,7 @@ def _rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Decimal 
 
 
 def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    if not isinstance(report, DeptSelfReport):
+    if not isinstance(report.funds, DeptFunds):
         return
     f, tol = report.funds, report.settings.tolerance
     if f.income is not None and f.income.stated_total is not None and _differs(f.income.stated_total, f.income.total, tol):
@@ -177,6 +178,8 @@ def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
                           f.stated_execution_rate, f.execution_rate, base, rtol)
     yield from _rate_rule(src, ("funds", "stated_arrival_rate"), "资金到位率", "rate.arrival",
                           f.stated_arrival_rate, f.arrival_rate, f"实际到位数÷{f.execution_base_label}", rtol)
+    yield from _rate_rule(src, ("funds", "stated_usage_rate"), "资金使用率", "rate.usage",
+                          f.stated_usage_rate, f.usage_rate, "支出合计÷收入合计", rtol)
     yield from _rate_rule(src, ("funds", "stated_change"), "较上年增减", "rate.change",
                           f.stated_change, f.change_from_previous, "（本年决算支出−上年决算支出）÷上年决算支出", rtol)
     if report.procurement is not None:
@@ -185,12 +188,14 @@ def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
                               p.stated_rate, p.rate, "实际采购÷采购预算", rtol)
     yield from _share_rules(report, src)
     yield from _level_rules(f.by_level, f.final.total, "决算支出合计", src, tol)
-    budget_project = f.execution_base.project
-    if report.goals.projects and report.goals.projects_total > budget_project + tol:
+    goals = getattr(report, "goals", None)
+    if goals is not None and goals.projects and f.execution_base is not None \
+            and goals.projects_total > f.execution_base.project + tol:
+        budget_project = f.execution_base.project
         yield src.problem(("goals", "projects"),
-                          f"所列项目预算合计 {money(report.goals.projects_total)} 超过项目支出预算 {money(budget_project)}",
+                          f"所列项目预算合计 {money(goals.projects_total)} 超过项目支出预算 {money(budget_project)}",
                           title="部门项目具体计划目标", rule="money.projects_sum", severity=WARNING,
-                          stated=money(report.goals.projects_total), computed=money(budget_project))
+                          stated=money(goals.projects_total), computed=money(budget_project))
 
 
 def project_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
@@ -213,7 +218,7 @@ def project_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
 SHARE_TITLES = {"basic": "基本支出占比", "project": "项目支出占比", "personnel": "人员经费占比", "public": "公用经费占比"}
 
 
-def _share_rules(report: DeptSelfReport, src: Source) -> Iterator[Problem]:
+def _share_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
     f = report.funds
     stated = f.stated_shares
     if stated is None:

@@ -97,6 +97,12 @@ def cndate(value: date | None) -> str:
     return MISSING if value is None else f"{value.year}年{value.month}月{value.day}日"
 
 
+def sentence(text: str) -> str:
+    """End a clause typed without punctuation with 。 so the next sentence does not run on."""
+    text = text.rstrip()
+    return text if not text or text[-1] in "。！？；：.!?;:）)”」" else text + "。"
+
+
 def join_cn(items: Any, sep: str = "、") -> str:
     return sep.join(str(i) for i in items)
 
@@ -113,6 +119,7 @@ FILTERS = {
     "ordinal": ordinal,
     "cndate": cndate,
     "join_cn": join_cn,
+    "sentence": sentence,
 }
 
 

@@ -348,13 +348,14 @@ class DeptFunds(Model):
     stated_carryover_end: Optional[Money] = F("年末结转结余（填报数）", "报表中的年末结转结余，用于核对", None)
     stated_execution_rate: Optional[Percent] = F("预算执行率（填报数）", "报表中的预算执行率（%），用于核对", None)
     stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "报表中的资金到位率（%），用于核对", None)
+    stated_usage_rate: Optional[Percent] = F("资金使用率（填报数）", "报告中的资金使用率（支出合计÷收入合计，%），用于核对", None)
     stated_change: Optional[Percent] = F("较上年增减（填报数）", "支出较上年增减的百分比（下降填负数），用于核对", None)
     stated_shares: Optional[Shares] = F("支出占比（填报数）", "各类支出占决算支出的比例（%），用于核对", None)
     by_level: list[LevelLine] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列的预算、到位与支出，用于附件“预算执行表”",
                                   default_factory=list)
 
     @property
-    def execution_base(self) -> Spending:
+    def execution_base(self) -> Spending | None:
         return self.adjusted_budget or self.budget
 
     @property
@@ -363,11 +364,18 @@ class DeptFunds(Model):
 
     @property
     def execution_rate(self) -> Decimal | None:
-        return ratio(self.final.total, self.execution_base.total)
+        base = self.execution_base
+        return None if base is None else ratio(self.final.total, base.total)
 
     @property
     def arrival_rate(self) -> Decimal | None:
-        return ratio(self.received, self.execution_base.total)
+        base = self.execution_base
+        return None if base is None else ratio(self.received, base.total)
+
+    @property
+    def usage_rate(self) -> Decimal | None:
+        """支出合计 ÷ 收入合计 (资金使用率)."""
+        return None if self.income is None else ratio(self.final.total, self.income.total)
 
     @property
     def carryover_end(self) -> Decimal | None:
@@ -602,6 +610,10 @@ class ReportBase(Model):
         p = self.problems[index]
         return p.id if p.id else str(index + 1)
 
+    def problem_numbers(self, suggestion: Suggestion) -> list[int]:
+        """1-based positions of the problems a suggestion answers, as numbered in the report."""
+        return sorted({i for ref in suggestion.answers for i, p in enumerate(self.problems, 1) if p is self.problem_by_ref(ref)})
+
     def problem_by_ref(self, ref: Union[str, int]) -> ProblemItem | None:
         for i, p in enumerate(self.problems):
             if str(ref) in (p.id, str(i + 1)):
@@ -657,14 +669,42 @@ class ProjectSelfReport(ReportBase):
         return self.funds.score
 
 
+class KeyEvalFunds(DeptFunds):
+    budget: Optional[Spending] = F("预算支出", "年初部门预算支出（可选）", None)
+
+
+class KeyEvalReport(ReportBase):
+    kind: Literal["key_eval"] = F("报告类型", "key_eval：重点绩效评价报告（第三方）")
+    department: Department = F("部门基本情况", "部门名称、机构、职责、主要工作完成情况")
+    funds: KeyEvalFunds = F("年度预算及决算", "收入、支出与结转结余")
+    procurement: Optional[Procurement] = F("政府采购情况", "采购预算与实际采购", None)
+    assets: Optional[Assets] = F("资产情况", "资产账面原值与净值", None)
+    evaluator: Optional[str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)
+    commissioned_by: Optional[str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
+
+    @property
+    def report_title(self) -> str:
+        return self.title or f"{self.department.name}{self.year}年部门整体支出重点绩效评价报告"
+
+    @property
+    def signer(self) -> str:
+        return self.author or self.evaluator or self.department.name
+
+    @property
+    def self_name(self) -> str:
+        return self.department.self_name
+
+
 REPORT_KINDS: dict[str, type[ReportBase]] = {
     "dept_self": DeptSelfReport,
     "project_self": ProjectSelfReport,
+    "key_eval": KeyEvalReport,
 }
 
 KIND_TITLES = {
     "dept_self": "部门整体支出绩效自评报告",
     "project_self": "项目支出绩效自评报告",
+    "key_eval": "重点绩效评价报告",
 }
 
-Report = Union[DeptSelfReport, ProjectSelfReport]
+Report = Union[DeptSelfReport, ProjectSelfReport, KeyEvalReport]

@@ -50,6 +50,37 @@ def dept_income(report: DeptSelfReport) -> Table:
     return Table(columns=cols, rows=rows, caption=f"{report.year}年部门收入情况", unit="单位：万元")
 
 
+def final_spending(report: ReportBase) -> Table:
+    """决算支出 by kind with shares, for reports that quote no budget."""
+    f = report.funds
+    fin = f.final
+    rows = [header_row(["支出类别", "决算数", "占支出合计比例"])]
+    rows.append([Cell("基本支出"), money_cell(fin.basic_total), pct_cell(ratio(fin.basic_total, fin.total))])
+    if fin.has_split:
+        rows.append([Cell("其中：人员经费"), money_cell(fin.personnel), pct_cell(ratio(fin.personnel, fin.total))])
+        rows.append([Cell("　　　公用经费"), money_cell(fin.public), pct_cell(ratio(fin.public, fin.total))])
+    rows.append([Cell("项目支出"), money_cell(fin.project), pct_cell(ratio(fin.project, fin.total))])
+    rows.append([Cell("合计", bold=True), money_cell(fin.total, True), pct_cell(ratio(fin.total, fin.total), True)])
+    cols = [Column("支出类别", 60), Column("决算数", 48, "right"), Column("占比", 48, "right")]
+    return Table(columns=cols, rows=rows, caption=f"{report.year}年部门支出情况", unit="单位：万元")
+
+
+def survey_table(report: ReportBase) -> Table:
+    s = report.survey
+    rows = [header_row(["调查对象", "有效问卷（份）", "满意问卷（份）", "满意度", "权重", "加权满意度"])]
+    for g in s.groups:
+        rows.append([Cell(g.name), Cell("—" if g.samples is None else str(g.samples), align="right", value=g.samples, number="int"),
+                     Cell("—" if g.satisfied is None else str(g.satisfied), align="right", value=g.satisfied, number="int"),
+                     pct_cell(g.satisfaction / 100), pct_cell(g.weight / 100), pct_cell(g.satisfaction * g.weight / 10000)])
+    samples = s.samples
+    rows.append([Cell("合计", bold=True), Cell("—" if samples is None else str(samples), align="right", bold=True,
+                                              value=samples, number="int"),
+                 Cell(""), Cell(""), pct_cell(s.weight_total / 100, True), pct_cell(s.overall / 100, True)])
+    cols = [Column("调查对象", 36), Column("有效问卷", 24, "right"), Column("满意问卷", 24, "right"),
+            Column("满意度", 24, "right"), Column("权重", 20, "right"), Column("加权满意度", 28, "right")]
+    return Table(columns=cols, rows=rows, caption="满意度调查结果")
+
+
 def dept_project_goals(report: DeptSelfReport) -> Table:
     rows = [header_row(["序号", "项目名称", "预算金额", "绩效目标"])]
     for i, p in enumerate(report.goals.projects, 1):
@@ -99,4 +130,6 @@ TABLES: dict[str, TableBuilder] = {
     "score_summary": score_summary,
     "project_funds": project_funds,
     "project_goals": project_goals,
+    "final_spending": final_spending,
+    "survey_table": survey_table,
 }

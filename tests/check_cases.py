@@ -13,6 +13,7 @@ def full_dept() -> dict:
     d["funds"]["income"]["stated_total"] = "1,445.05"
     d["funds"].update({
         "received": "1,354.10", "stated_arrival_rate": "100%", "stated_execution_rate": "106.65%",
+        "stated_usage_rate": "99.94%",
         "previous_final": "1,600.00", "stated_change": "-9.74%",
         "stated_shares": {"basic": "78.63%", "project": "21.37%", "personnel": "32.79%", "public": "45.84%"},
     })
@@ -108,6 +109,8 @@ FAILING = {
                        "所填 95.00% 与按决算支出÷年初预算数计算的 106.65% 不符（相差 11.65 个百分点）"),
     "rate.arrival": ("dept", _set("funds.stated_arrival_rate", "99%"), "funds.stated_arrival_rate",
                      "所填 99.00% 与按实际到位数÷年初预算数计算的 100.00% 不符（相差 1.00 个百分点）"),
+    "rate.usage": ("dept", _set("funds.stated_usage_rate", "95.39%"), "funds.stated_usage_rate",
+                   "所填 95.39% 与按支出合计÷收入合计计算的 99.94% 不符（相差 4.55 个百分点）"),
     "rate.procurement": ("dept", _set("procurement.stated_rate", "90%"), "procurement.stated_rate",
                          "所填 90.00% 与按实际采购÷采购预算计算的 93.89% 不符（相差 3.89 个百分点）"),
     # A decline stated as the ratio instead of the change (红云 2023).

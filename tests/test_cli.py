@@ -28,7 +28,7 @@ def test_render_example(tmp_path, example):
     assert result.exit_code == 0, result.output
     docx, md = tmp_path / f"{example.stem}.docx", tmp_path / f"{example.stem}.md"
     assert f"已生成 {docx}" in result.stdout and f"已生成 {md}" in result.stdout
-    first = {"dept_self": "一、部门概况", "project_self": "一、基本情况"}[yaml.safe_load(example.read_text(encoding="utf-8"))["kind"]]
+    first = {"dept_self": "一、部门概况", "project_self": "一、基本情况", "key_eval": "一、部门基本情况"}[yaml.safe_load(example.read_text(encoding="utf-8"))["kind"]]
     assert read_docx(docx.read_bytes()).headings[0] == (1, first)
     assert md.read_text(encoding="utf-8").startswith("# ")
 
@@ -96,7 +96,7 @@ def test_validate_without_files_is_a_usage_error():
     assert run("validate").exit_code == 2
 
 
-@pytest.mark.parametrize("kind", ["dept_self", "project_self"])
+@pytest.mark.parametrize("kind", ["dept_self", "project_self", "key_eval"])
 def test_new_skeleton_validates_and_renders(tmp_path, kind):
     target = tmp_path / f"{kind}.yaml"
     assert run("new", kind, "-o", target).exit_code == 0
@@ -138,7 +138,7 @@ def _schema_keys(schema: dict, defs: dict, prefix=()) -> set[str]:
     return keys
 
 
-@pytest.mark.parametrize("kind", ["dept_self", "project_self"])
+@pytest.mark.parametrize("kind", ["dept_self", "project_self", "key_eval"])
 def test_schema_has_chinese_titles_and_the_skeleton_names_every_field(kind):
     result = run("schema", kind)
     assert result.exit_code == 0
@@ -156,7 +156,7 @@ def test_schema_has_chinese_titles_and_the_skeleton_names_every_field(kind):
 def test_schema_of_all_kinds():
     schema = json.loads(run("schema").stdout)
     assert schema["title"] == "reporttool 报告数据"
-    assert set(schema["discriminator"]["mapping"]) == {"dept_self", "project_self"}
+    assert set(schema["discriminator"]["mapping"]) == {"dept_self", "project_self", "key_eval"}
 
 
 def uncomment(text: str, keys: tuple[str, ...]) -> str:
@@ -176,7 +176,7 @@ def uncomment(text: str, keys: tuple[str, ...]) -> str:
 
 
 @pytest.mark.parametrize("kind, keys", [
-    ("dept_self", ("survey", "target_points", "stated_change", "previous_final", "stated_shares", "received",
+    ("dept_self", ("survey", "target_points", "stated_change", "previous_final", "stated_shares", "received", "stated_usage_rate",
                    "stated_arrival_rate", "three_public_budget", "three_public_actual", "stated_total",
                    "stated_total_score", "stated_grade", "stated_rate")),
     ("project_self", ("survey", "target_points", "stated_rate", "stated_score", "by_level", "stated_total_score",

@@ -12,7 +12,7 @@ import pytest
 import reporttool as rt
 from reporttool.filters import points, wan
 from reporttool.templates import template_set
-from tests.conftest import EXAMPLES
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -68,10 +68,13 @@ def test_docx_opens_and_holds_the_report(pdf_texts, example):
 
 
 def test_key_figures_survive_in_the_pdf(pdf_texts):
+    key = pdf_texts["hongyun-2023-key-eval.docx"]
+    for figure in ("6,348.37万元", "6,055.68万元", "292.69万元", "95.39%", "90.52分", "91.67%", "99.69%"):
+        assert figure in key
     dept = pdf_texts["xishan-2024-dept-self.docx"]
     for figure in ("1,354.10万元", "1,444.16万元", "106.65%", "0.89万元", "93.89%", "94.50分"):
         assert figure in dept
-    assert wan(rt.load(EXAMPLES[0]).funds.final.total) in dept
+    assert wan(rt.load(DEPT_EXAMPLE).funds.final.total) in dept
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
