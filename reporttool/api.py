@@ -23,10 +23,18 @@ FORMATS = ("docx", "md")
 ANNEX_FORMATS = ("docx", "xlsx", "md")
 
 
+def outline_for(report: ReportBase, outline: Outline | None, templates: TemplateSet) -> Outline:
+    if outline is None:
+        return templates.outline(report.kind)
+    if outline.kind != report.kind:
+        raise UserError(f"大纲是 {outline.kind} 类型，报告是 {report.kind} 类型，两者不符")
+    return outline
+
+
 def validate(report: ReportBase, outline: Outline | None = None, templates: TemplateSet | None = None) -> list[Problem]:
     """Every rule problem (errors and warnings) of a loaded report, in file order."""
     templates = templates or template_set()
-    problems = run_rules(report) + outline_problems(outline or templates.outline(report.kind), report)
+    problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
 
@@ -59,7 +67,7 @@ def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templa
                  outline: Outline | None = None) -> dict[str, bytes]:
     """Render to memory: {format: file content}."""
     templates = templates or template_set()
-    doc = templates.build(report, outline)
+    doc = templates.build(report, outline_for(report, outline, templates))
     out: dict[str, bytes] = {}
     for fmt in formats:
         if fmt == "md":

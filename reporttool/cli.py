@@ -26,12 +26,24 @@ app = typer.Typer(
 
 KINDS_HELP = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
 TEMPLATE_HELP = "自定义模板目录（用 reporttool templates export 导出后修改）；未提供的文件用内置模板"
+OUTLINE_HELP = "自定义大纲文件（用 reporttool outline export 导出后修改）"
 templates_app = typer.Typer(help="模板：导出内置模板供修改，或检查自定义模板。", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
+outline_app = typer.Typer(help="大纲：查看、导出标准大纲，或检查任意报告（.docx/.md/.txt）是否符合大纲。", no_args_is_help=True)
+app.add_typer(outline_app, name="outline")
 
 
 def templates_from(folder: Optional[Path]):
     return template_set(str(folder) if folder else None)
+
+
+def setup(template: Optional[Path], outline: Optional[Path]):
+    """The template set and the custom outline (or None), both checked; user errors exit 1."""
+    try:
+        templates = templates_from(template)
+        return templates, (templates.custom_outline(outline) if outline else None)
+    except UserError as exc:
+        fail(exc)
 
 
 def err(text: str) -> None:
@@ -71,18 +83,19 @@ def render(
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
     force: bool = typer.Option(False, "--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）"),
     template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
 ) -> None:
     """生成报告（Word 和/或 Markdown）。"""
     fmts = parse_formats(formats)
+    templates, custom = setup(template, outline)
     try:
-        templates = templates_from(template)
         report = load(file)
-        problems = api.validate(report, templates=templates)
+        problems = api.validate(report, custom, templates=templates)
         errors = [p for p in problems if p.severity == ERROR]
         if errors and force:
             err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
         print_problems(problems if (force or not errors) else [p for p in problems if p.severity != ERROR])
-        paths = api.render(report, fmts, outdir, force=force, templates=templates, problems=problems)
+        paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems)
     except UserError as exc:
         fail(exc)
     for path in paths:
@@ -92,10 +105,10 @@ def render(
 PENDING = "以上结构问题修正后，还会继续核对合计、比率与大纲"
 
 
-def collect(file: Path, templates=None) -> tuple[list[Problem], bool]:
+def collect(file: Path, templates=None, outline=None) -> tuple[list[Problem], bool]:
     """Every problem of one file, and whether the rules ran (they wait for a valid structure)."""
     try:
-        return api.validate(load(file), templates=templates), True
+        return api.validate(load(file), outline, templates=templates), True
     except UserError as exc:
         return exc.problems or [Problem(message=exc.message, file=str(file))], False
 
@@ -108,23 +121,17 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
         raise typer.Exit(1)
 
 
-def checked_templates(template: Optional[Path]):
-    try:
-        return templates_from(template)
-    except UserError as exc:
-        fail(exc)
-
-
 @app.command()
 def validate(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
 ) -> None:
     """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
-    templates = checked_templates(template)
+    templates, custom = setup(template, outline)
     results = []
     for file in files:
-        problems, ran = collect(file, templates)
+        problems, ran = collect(file, templates, custom)
         print_problems(problems, to_stderr=False)
         if not ran:
             typer.echo(f"{file}: {PENDING}")
@@ -151,10 +158,11 @@ def check(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
     template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
 ) -> None:
     """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
-    templates = checked_templates(template)
-    results = [(file, *collect(file, templates)) for file in files]
+    templates, custom = setup(template, outline)
+    results = [(file, *collect(file, templates, custom)) for file in files]
     if as_json:
         doc = {"ok": not any(p.severity == ERROR for _, ps, _ in results for p in ps), "files": [
             {"file": str(f), "rules_ran": ran, "errors": sum(p.severity == ERROR for p in ps),
@@ -186,14 +194,15 @@ def annex(
     outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
     force: bool = typer.Option(False, "--force", help="即使有校验错误也生成；覆盖手工改过的输出文件（先备份为 .bak）"),
     template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
 ) -> None:
-    """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表），编号与完整报告一致。"""
+    """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致。"""
     fmts = parse_formats(formats, api.ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    templates, custom = setup(template, outline)
     try:
-        templates = templates_from(template)
         report = load(file)
-        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates)
+        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom)
     except UserError as exc:
         fail(exc)
     for path in paths:
@@ -265,6 +274,101 @@ def templates_lint(folder: Path = typer.Argument(..., help="自定义模板目�
     except UserError as exc:
         fail(exc)
     typer.echo(f"✓ {folder}：模板无问题")
+
+
+FINDING_CN = {"missing": "缺少章节", "order": "顺序错误", "ordinal": "序号", "level": "层级",
+              "duplicate": "重复", "unknown": "未知章节"}
+
+
+@outline_app.command("show")
+def outline_show(
+    kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
+    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+) -> None:
+    """显示大纲：章节、序号（按全部章节都有数据时编排）、可选与逐项生成的章节、同义标题。"""
+    from .filters import ordinal
+
+    templates, custom = setup(template, outline)
+    chosen = custom or templates.outline(_kind(kind))
+    typer.echo(f"{chosen.name}（{chosen.kind}）")
+
+    def show(sections, level: int, indent: str) -> None:
+        position = 0
+        for s in sections:
+            number = ""
+            if s.numbered:
+                position += 1
+                number = ordinal(position, level)
+            notes = [n for n in ("可选" if not s.required else "", f"逐项：{s.each}" if s.each else "",
+                                 f"同义：{'、'.join(s.synonyms)}" if s.synonyms else "") if n]
+            line = f"{indent}{number}{s.title}"
+            typer.echo(line + (" " * max(2, 36 - display_width(line)) + "；".join(notes) if notes else ""))
+            show(s.children, level + 1, indent + "  ")
+
+    show(chosen.sections, 1, "")
+    if chosen.annexes:
+        from .annexes import ANNEXES
+        typer.echo("附件：" + "；".join(f"{i}.{ANNEXES[a].title}" for i, a in enumerate(chosen.annexes, 1)))
+
+
+@outline_app.command("export")
+def outline_export(
+    kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
+    file: Path = typer.Argument(..., help="写入的大纲文件"),
+    force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
+) -> None:
+    """导出标准大纲（YAML，带注释），修改后用 --outline 文件 传给 render、validate、outline check。"""
+    source = template_set().find(f"kinds/{_kind(kind)}/outline.yaml")
+    if file.exists() and not force:
+        err(f"{file} 已存在，未覆盖（如需覆盖请加 --force）")
+        raise typer.Exit(1)
+    api.write_atomic(file, source.read_bytes())
+    typer.echo(f"已导出 {file}；修改后用 --outline {file} 使用")
+
+
+@outline_app.command("check")
+def outline_check(
+    files: List[Path] = typer.Argument(..., help="要检查的报告：.docx、.md 或 .txt，可多个"),
+    kind: str = typer.Option("auto", "--kind", help=f"报告类型：auto（自动判断）或 {KINDS_HELP}"),
+    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
+) -> None:
+    """检查报告是否符合大纲：缺少或顺序错误的必备章节（退出码 1）、序号、层级、重复与未知章节。"""
+    from .outline_check import check_file
+
+    templates, custom = setup(None, outline)
+    if custom is not None:
+        outlines, chosen = {custom.kind: custom}, custom.kind
+    else:
+        outlines = {k: templates.outline(k) for k in REPORT_KINDS}
+        chosen = None if kind == "auto" else _kind(kind)
+    results = []
+    for file in files:
+        try:
+            results.append(check_file(file, outlines, chosen))
+        except UserError as exc:
+            fail(exc)
+    if as_json:
+        typer.echo(json.dumps({"ok": not any(r.errors for r in results), "files": [
+            {"file": r.file, "kind": r.kind, "guessed": r.guessed, "headings": len(r.headings),
+             "errors": r.errors, "warnings": r.warnings, "findings": [f.as_dict() for f in r.findings]}
+            for r in results]}, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            typer.echo(f"== {r.file}（{r.kind}：{outlines[r.kind].name}；识别出 {len(r.headings)} 个标题）")
+            if r.guessed:
+                typer.echo(r.guessed)
+            if r.findings:
+                rows = [["位置", "级别", "类型", "说明"]] + [
+                    [f.where, SEVERITY_CN[f.severity], FINDING_CN[f.kind], f.message] for f in r.findings]
+                typer.echo(table(rows))
+        for r in results:
+            mark = "✗" if r.errors else "✓"
+            verdict = f"{r.errors} 个错误，{r.warnings} 个警告" if r.findings else "符合大纲"
+            typer.echo(f"{mark} {r.file}：{verdict}")
+    if any(r.errors for r in results):
+        raise typer.Exit(1)
 
 
 def main() -> None:

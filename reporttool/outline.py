@@ -42,20 +42,14 @@ class Section(Model):
     children: list["Section"] = Field(default_factory=list, title="下级章节", description="固定的下级章节")
 
 
+MAX_DEPTH = 5  # 一、 （一） 1. （1） ①
+
+
 class Outline(Model):
-    kind: str = Field(title="报告类型", description="dept_self、project_self 等")
+    kind: str = Field(title="报告类型", description="dept_self、project_self、key_eval")
     name: str = Field(title="报告类型名称", description="如 部门整体支出绩效自评报告")
     sections: list[Section] = Field(title="章节", description="一级章节列表", min_length=1)
     annexes: list[str] = Field(default_factory=list, title="附件", description="正文之后依次附上的附件表格（无数据的自动省略）")
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "Outline":
-        seen: set[str] = set()
-        for s in self.walk():
-            if s.id in seen:
-                raise ValueError(f"章节标识 {s.id!r} 重复")
-            seen.add(s.id)
-        return self
 
     def walk(self, sections: list[Section] | None = None) -> Iterator[Section]:
         for s in self.sections if sections is None else sections:
@@ -63,12 +57,48 @@ class Outline(Model):
             yield from self.walk(s.children)
 
 
+def _structure_problems(data: dict, src) -> list[Problem]:
+    """Duplicate section ids (with both lines) and nesting deeper than the ordinal styles allow."""
+    problems: list[Problem] = []
+    first: dict[str, tuple] = {}
+
+    def walk(sections: Any, path: tuple, depth: int) -> None:
+        if not isinstance(sections, list):
+            return
+        for i, s in enumerate(sections):
+            if not isinstance(s, dict):
+                continue
+            here = path + (i,)
+            if depth > MAX_DEPTH:
+                problems.append(src.problem(here, f"章节最多 {MAX_DEPTH} 层（一、（一）1.（1）①），此处是第 {depth} 层",
+                                            title="章节", rule="outline.depth"))
+            sid = s.get("id")
+            if isinstance(sid, str):
+                if sid in first:
+                    line = src.locate(first[sid] + ("id",))[0]
+                    problems.append(src.problem(here + ("id",), f"章节标识 {sid!r} 重复（第 {line} 行已使用）",
+                                                title="章节标识", rule="outline.duplicate_id"))
+                else:
+                    first[sid] = here
+            walk(s.get("children"), here + ("children",), depth + 1)
+
+    walk(data.get("sections"), ("sections",), 1)
+    return problems
+
+
 def load_outline(path: str | Path) -> Outline:
+    """Read and validate an outline file; every problem at once, located."""
     data, src = load_file(path)
+    problems = []
     try:
-        return Outline.model_validate(data)
+        outline = Outline.model_validate(data)
     except ValidationError as exc:
-        raise InputError(f"大纲文件 {path} 有误", problems_from_validation(exc, Outline, data, src)) from None
+        outline = None
+        problems = problems_from_validation(exc, Outline, data, src)
+    problems += _structure_problems(data, src)
+    if problems:
+        raise InputError(f"大纲文件 {path} 有误", sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    return outline
 
 
 def resolve(report: Any, dotted: str) -> Any:

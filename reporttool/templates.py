@@ -75,6 +75,20 @@ class TemplateSet:
             self._outlines[kind] = outline
         return self._outlines[kind]
 
+    def custom_outline(self, path: Path | str) -> Outline:
+        """A user's outline file, checked against this template set and the model before use."""
+        from .lint import lint_sections
+
+        outline = load_outline(path)
+        if outline.kind not in REPORT_KINDS:
+            raise TemplateProblem(f"大纲文件 {path} 的报告类型 {outline.kind!r} 未知，可选：{'、'.join(REPORT_KINDS)}")
+        self._lint(outline.kind, outline)
+        problems = [p for p in lint_sections(self.text_env, outline.kind, REPORT_KINDS[outline.kind], outline, str(path))
+                    if p.rule == "template.outline_path"]
+        if problems:
+            raise TemplateProblem(f"大纲文件 {path} 引用了数据模型中没有的数据：", problems)
+        return outline
+
     def macros_template(self, kind: str) -> Any:
         if kind not in self._macros:
             try:
