@@ -261,9 +261,13 @@ def check(outline: Outline, headings: list[Heading]) -> list[Finding]:
     for h in headings:
         parent = pop_to(h.level) if h.level else (enclosing[-1][1] if enclosing else None)
         if parent is not None and parent.section.each and h.level is not None and h.level > parent.depth:
-            matched.append((h, None, False))  # one heading per item (a problem, an indicator…)
-            continue
-        node = best_match(h, all_nodes, parent)
+            # Fixed children come first; any other heading here is one per item (a problem, an indicator…)
+            node = best_match(h, [n for n in all_nodes if n.parent is parent])
+            if node is None:
+                matched.append((h, None, False))
+                continue
+        else:
+            node = best_match(h, all_nodes, parent)
         if node is None:
             matched.append((h, None, False))
             if h.level is None and not h.number:

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 import reporttool as rt
 from reporttool.env import clean_text
-from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, example_data
+from tests.conftest import EXAMPLES, example_data
 
 TOTAL = int(os.environ.get("REPORTTOOL_FUZZ_EXAMPLES", "200"))
 SETTINGS = dict(deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
-BASES = [example_data(DEPT_EXAMPLE), example_data(PROJECT_EXAMPLE)]
+BASES = [example_data(path) for path in EXAMPLES]
 
 
 def paths(node, prefix=()):
@@ -157,16 +157,16 @@ def generated_report(draw):
     for key in ("stated_total_score", "stated_grade", "experience", "other", "summary"):
         if draw(st.booleans()):
             data.pop(key, None)
-    if data["kind"] == "dept_self":
+    if data["kind"] in ("dept_self", "key_eval"):
         f = data["funds"]
         for block in ("budget", "final"):
             f[block] = {"personnel": draw(money), "public": draw(money), "project": draw(money)}
         f["income"] = {"fiscal": draw(money), "other": draw(money), "carryover": draw(money)}
-        for key in ("stated_carryover_end", "stated_shares", "by_level"):
+        for key in ("stated_carryover_end", "stated_shares", "by_level", "stated_usage_rate"):
             f.pop(key, None)
         if draw(st.booleans()):
-            data.pop("procurement")
-        if draw(st.booleans()):
+            data.pop("procurement", None)
+        if "goals" in data and draw(st.booleans()):
             data["goals"]["projects"] = []
     else:
         data["funds"]["lines"] = [{"source": s, "initial": draw(money), "budget": draw(money), "spent": draw(money)}
