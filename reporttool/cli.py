@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -31,6 +31,13 @@ templates_app = typer.Typer(help="模板：导出内置模板供修改，或检�
 app.add_typer(templates_app, name="templates")
 outline_app = typer.Typer(help="大纲：查看、导出标准大纲，或检查任意报告（.docx/.md/.txt）是否符合大纲。", no_args_is_help=True)
 app.add_typer(outline_app, name="outline")
+
+
+ReportFile = Annotated[Path, typer.Argument(help="报告数据 YAML 文件")]
+OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="输出目录")]
+Force = Annotated[bool, typer.Option("--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）")]
+TemplateDir = Annotated[Optional[Path], typer.Option("--template", help=TEMPLATE_HELP)]
+OutlineFile = Annotated[Optional[Path], typer.Option("--outline", help=OUTLINE_HELP)]
 
 
 def templates_from(folder: Optional[Path]):
@@ -76,25 +83,31 @@ def parse_formats(value: str, allowed: tuple[str, ...] = api.FORMATS) -> list[st
     return list(dict.fromkeys(formats))
 
 
+def checked(report, templates, custom, force: bool) -> list[Problem]:
+    """Validate once and show what the user should know before files are written."""
+    problems = api.validate(report, custom, templates=templates)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors and force:
+        err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
+    print_problems(problems if (force or not errors) else [p for p in problems if p.severity != ERROR])
+    return problems
+
+
 @app.command()
 def render(
-    file: Path = typer.Argument(..., help="报告数据 YAML 文件"),
+    file: ReportFile,
     formats: str = typer.Option("docx,md", "-f", "--format", help="输出格式，逗号分隔：docx,md"),
-    outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
-    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）"),
-    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    outdir: OutDir = Path("."),
+    force: Force = False,
+    template: TemplateDir = None,
+    outline: OutlineFile = None,
 ) -> None:
     """生成报告（Word 和/或 Markdown）。"""
     fmts = parse_formats(formats)
     templates, custom = setup(template, outline)
     try:
         report = load(file)
-        problems = api.validate(report, custom, templates=templates)
-        errors = [p for p in problems if p.severity == ERROR]
-        if errors and force:
-            err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
-        print_problems(problems if (force or not errors) else [p for p in problems if p.severity != ERROR])
+        problems = checked(report, templates, custom, force)
         paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems)
     except UserError as exc:
         fail(exc)
@@ -124,8 +137,8 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
 @app.command()
 def validate(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
-    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    template: TemplateDir = None,
+    outline: OutlineFile = None,
 ) -> None:
     """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
     templates, custom = setup(template, outline)
@@ -157,8 +170,8 @@ def _shown(value) -> str:
 def check(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
-    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    template: TemplateDir = None,
+    outline: OutlineFile = None,
 ) -> None:
     """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
     templates, custom = setup(template, outline)
@@ -188,13 +201,13 @@ def check(
 
 @app.command()
 def annex(
-    file: Path = typer.Argument(..., help="报告数据 YAML 文件"),
+    file: ReportFile,
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
     formats: str = typer.Option("docx,xlsx,md", "-f", "--format", help="输出格式，逗号分隔：docx,xlsx,md"),
-    outdir: Path = typer.Option(Path("."), "-o", "--output-dir", help="输出目录"),
-    force: bool = typer.Option(False, "--force", help="即使有校验错误也生成；覆盖手工改过的输出文件（先备份为 .bak）"),
-    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    outdir: OutDir = Path("."),
+    force: Force = False,
+    template: TemplateDir = None,
+    outline: OutlineFile = None,
 ) -> None:
     """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致。"""
     fmts = parse_formats(formats, api.ANNEX_FORMATS)
@@ -202,7 +215,9 @@ def annex(
     templates, custom = setup(template, outline)
     try:
         report = load(file)
-        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom)
+        problems = checked(report, templates, custom, force)
+        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
+                                   problems=problems)
     except UserError as exc:
         fail(exc)
     for path in paths:
@@ -283,8 +298,8 @@ FINDING_CN = {"missing": "缺少章节", "order": "顺序错误", "ordinal": "�
 @outline_app.command("show")
 def outline_show(
     kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
-    template: Optional[Path] = typer.Option(None, "--template", help=TEMPLATE_HELP),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    template: TemplateDir = None,
+    outline: OutlineFile = None,
 ) -> None:
     """显示大纲：章节、序号（按全部章节都有数据时编排）、可选与逐项生成的章节、同义标题。"""
     from .filters import ordinal
@@ -331,7 +346,7 @@ def outline_export(
 def outline_check(
     files: List[Path] = typer.Argument(..., help="要检查的报告：.docx、.md 或 .txt，可多个"),
     kind: str = typer.Option("auto", "--kind", help=f"报告类型：auto（自动判断）或 {KINDS_HELP}"),
-    outline: Optional[Path] = typer.Option(None, "--outline", help=OUTLINE_HELP),
+    outline: OutlineFile = None,
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出"),
 ) -> None:
     """检查报告是否符合大纲：缺少或顺序错误的必备章节（退出码 1）、序号、层级、重复与未知章节。"""
