@@ -178,9 +178,11 @@ def test_cli_checks_many_files_and_summarises(tmp_path):
 
 
 def test_references_are_checked(tmp_path):
-    result = runner.invoke(app, ["outline", "check", str(ROOT.parent / "shared" / "reference" / "hongyun-2023-key-eval.txt")])
-    if not (ROOT.parent / "shared").exists():
-        pytest.skip("shared/ is not beside this checkout")
+    reference = ROOT.parent / "shared" / "reference" / "hongyun-2023-key-eval.txt"
+    if not reference.exists():
+        pytest.skip("shared/reference is not beside this checkout")
+    result = runner.invoke(app, ["outline", "check", str(reference)])
+    assert result.exit_code == 1
     assert "依据：标题含“重点绩效评价”" in result.stdout
     assert "「主要经验及做法」缺少序号，应为“六、”" in result.stdout
 
