@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from .env import invalid_chars
 from .loading import field_title, source_of
-from .model import DeptFunds, Indicator, ProjectSelfReport, ReportBase, Spending, ratio
+from .model import DeptFunds, Indicator, ProjectSelfReport, ReportBase, Spending, level_totals, ratio
 from .yamlio import Source
 
 HUNDRED = Decimal(100)
@@ -246,7 +246,7 @@ def _share_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
 def _level_rules(lines, total: Decimal, what: str, src: Source, tol: Decimal) -> Iterator[Problem]:
     if not lines:
         return
-    spent = sum((line.spent for line in lines), Decimal(0))
+    spent = level_totals(lines)["spent"]
     if _differs(spent, total, tol):
         path = ("funds", "by_level")
         yield _mismatch(src, path, "预算执行（按资金级次）·实际支出数合计", "money.levels_sum", spent, total, what)

@@ -93,6 +93,12 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
 
 
+def total(values: Any) -> Any:
+    """The sum of the parts, or None when any part is unknown (a total is never guessed)."""
+    values = list(values)
+    return None if any(v is None for v in values) else sum(values)
+
+
 def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     """part / whole, or None when the base is missing or zero."""
     if part is None or not whole:
@@ -255,9 +261,7 @@ class Department(Model):
 
     @property
     def staff_actual(self) -> int | None:
-        if any(s.actual is None for s in self.staffing):
-            return None
-        return sum(s.actual for s in self.staffing)
+        return total(s.actual for s in self.staffing)
 
 
 class Income(Model):
@@ -321,12 +325,7 @@ class LevelLine(Model):
 
 
 def level_totals(lines: list[LevelLine]) -> dict[str, Decimal | None]:
-    received = [line.received for line in lines]
-    return {
-        "initial": sum((line.initial for line in lines), ZERO),
-        "received": None if any(v is None for v in received) else sum(received, ZERO),
-        "spent": sum((line.spent for line in lines), ZERO),
-    }
+    return {key: total(getattr(line, key) for line in lines) for key in ("initial", "received", "spent")}
 
 
 class Shares(Model):
@@ -460,8 +459,7 @@ class ProjectFunds(Model):
                                   default_factory=list)
 
     def _sum(self, attr: str) -> Decimal | None:
-        values = [getattr(line, attr) for line in self.lines]
-        return None if any(v is None for v in values) else sum(values, ZERO)
+        return total(getattr(line, attr) for line in self.lines)
 
     @property
     def initial(self) -> Decimal:
@@ -529,9 +527,7 @@ class Survey(Model):
 
     @property
     def samples(self) -> int | None:
-        if any(g.samples is None for g in self.groups):
-            return None
-        return sum(g.samples for g in self.groups)
+        return total(g.samples for g in self.groups)
 
 
 class TargetPoints(Model):
