@@ -101,12 +101,13 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
     out: dict[str, bytes] = {}
+    doc = None
     for fmt in formats:
         if fmt == "xlsx":
             from .render_xlsx import workbook
             out[fmt] = workbook(templates.annex_tables(report, names, outline))
         elif fmt in ("docx", "md"):
-            doc = templates.annex_document(report, names, outline)
+            doc = doc or templates.annex_document(report, names, outline)
             out[fmt] = templates.docx(doc) if fmt == "docx" else templates.markdown(doc).encode("utf-8")
         else:
             raise UserError(f"不支持的附件格式 {fmt!r}，可选：{'、'.join(ANNEX_FORMATS)}")
