@@ -9,7 +9,6 @@ with templates compiled once and reused; and how Word rendering scales with a la
 from __future__ import annotations
 
 import argparse
-import copy
 import statistics
 import subprocess
 import sys

@@ -84,7 +84,7 @@ def check_annex_names(report: ReportBase, only: Iterable[str] | None, templates:
     """Annex ids (or Chinese titles) asked for, checked against what this report carries."""
     if only is None:
         return None
-    outline = outline or templates.outline(report.kind)
+    outline = outline_for(report, outline, templates)
     names = resolve_names(list(only))
     carried = {a.name for _, a in annex_plan(report, outline.annexes)}
     for name in names:
@@ -100,14 +100,14 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
     """The annex tables alone: {format: file content}."""
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
+    tables = templates.annex_tables(report, names, outline_for(report, outline, templates))
+    doc = templates.annex_document(report, tables)
     out: dict[str, bytes] = {}
-    doc = None
     for fmt in formats:
         if fmt == "xlsx":
             from .render_xlsx import workbook
-            out[fmt] = workbook(templates.annex_tables(report, names, outline))
+            out[fmt] = workbook(tables)
         elif fmt in ("docx", "md"):
-            doc = doc or templates.annex_document(report, names, outline)
             out[fmt] = templates.docx(doc) if fmt == "docx" else templates.markdown(doc).encode("utf-8")
         else:
             raise UserError(f"不支持的附件格式 {fmt!r}，可选：{'、'.join(ANNEX_FORMATS)}")

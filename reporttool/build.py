@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .annexes import annex_plan
-from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature
+from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature, Table
 from .filters import ordinal
 from .model import ReportBase
 from .outline import Outline, Section, present, resolve
@@ -17,16 +17,19 @@ def paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in str(text).split("\n") if line.strip()]
 
 
-def annex_blocks(report: ReportBase, outline: Outline, only: list[str] | None = None, first_page: bool = False) -> list[Block]:
+def annex_tables(report: ReportBase, outline: Outline, only: list[str] | None = None) -> list[tuple[str, str, Table]]:
+    """(附件N, title, table) for each annex the report carries, numbered as in the full report."""
+    return [(f"附件{n}", a.title, a.build(report)) for n, a in annex_plan(report, outline.annexes)
+            if only is None or a.name in only]
+
+
+def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False) -> list[Block]:
     """Each annex on a new page: 附件N, its title, its table."""
     blocks: list[Block] = []
-    for number, annex in annex_plan(report, outline.annexes):
-        if only is not None and annex.name not in only:
-            continue
+    for label, title, table in tables:
         if blocks or not first_page:
             blocks.append(PageBreak())
-        blocks.append(AnnexHeading(f"附件{number}", annex.title))
-        blocks.append(annex.build(report))
+        blocks += [AnnexHeading(label, title), table]
     return blocks
 
 
@@ -70,5 +73,5 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
         names = "；".join(f"{n}.{a.title}" for n, a in plan)
         blocks.append(Paragraph(f"附件：{names}"))
     blocks.append(Signature(report.signer, report.signed_on))
-    blocks.extend(annex_blocks(report, outline))
+    blocks.extend(annex_blocks(annex_tables(report, outline)))
     return doc

@@ -307,8 +307,8 @@ def narrative_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
     grades = "|".join(re.escape(b.grade) for b in report.settings.grade_bands)
     total_re = re.compile(rf"(?:总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")
     grade_re = re.compile(rf"(?:评价)?等级(?:为|是|：|:)?\s*[“\"「]?({grades})[”\"」]?")
-    subtotal_res = [(i, ind, re.compile(re.escape(ind.name) + rf"{_STOP}{{0,24}}?得分(?:为|是|：|:)?\s*{_NUMBER}\s*分"))
-                    for i, ind in enumerate(report.indicators)]
+    subtotal_res = [(ind, re.compile(re.escape(ind.name) + rf"{_STOP}{{0,24}}?得分(?:为|是|：|:)?\s*{_NUMBER}\s*分"))
+                    for ind in report.indicators]
     for path, text in _narratives(report):
         for m in total_re.finditer(text):
             quoted = Decimal(m.group(1))
@@ -319,7 +319,7 @@ def narrative_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
             if m.group(1) != report.grade:
                 yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {points(report.total_score)} 对应的等级“{report.grade}”不符",
                                   title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=report.grade)
-        for i, ind, pattern in subtotal_res:
+        for ind, pattern in subtotal_res:
             for m in pattern.finditer(text):
                 quoted = Decimal(m.group(1))
                 if _differs(quoted, ind.total_score, tol):

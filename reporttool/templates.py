@@ -11,8 +11,8 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, TemplateError, TemplateNotFound
 
-from .annexes import ANNEXES, annex_plan
-from .build import annex_blocks, build_document
+from .annexes import ANNEXES
+from .build import annex_blocks, annex_tables, build_document
 from .document import Document, Table
 from .env import make_env
 from .errors import Problem, TemplateProblem
@@ -124,16 +124,14 @@ class TemplateSet:
         except Exception as exc:  # template code is the user's: whatever it raises is a template problem
             raise TemplateProblem(f"模板 kinds/{report.kind}/sections.j2 生成正文时出错：{_describe(exc)}") from None
 
-    def annex_document(self, report: ReportBase, only: list[str] | None = None, outline: Outline | None = None) -> Document:
-        """The annexes alone, numbered as in the full report, each on its own page."""
-        outline = outline or self.outline(report.kind)
-        return Document(kind=report.kind, title="", blocks=annex_blocks(report, outline, only, first_page=True))
-
     def annex_tables(self, report: ReportBase, only: list[str] | None = None,
                      outline: Outline | None = None) -> list[tuple[str, str, Table]]:
-        outline = outline or self.outline(report.kind)
-        return [(f"附件{n}", a.title, a.build(report)) for n, a in annex_plan(report, outline.annexes)
-                if only is None or a.name in only]
+        return annex_tables(report, outline or self.outline(report.kind), only)
+
+    @staticmethod
+    def annex_document(report: ReportBase, tables: list[tuple[str, str, Table]]) -> Document:
+        """The annexes alone, each on its own page, with the numbers they have in the full report."""
+        return Document(kind=report.kind, title="", blocks=annex_blocks(tables, first_page=True))
 
     def markdown(self, doc: Document) -> str:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from decimal import Decimal
 
 from tests.conftest import example_data, DEPT_EXAMPLE, PROJECT_EXAMPLE
 

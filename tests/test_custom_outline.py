@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from reporttool.cli import app

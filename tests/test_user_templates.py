@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from docx import Document
@@ -12,7 +11,7 @@ import reporttool as rt
 from reporttool.cli import app
 from reporttool.errors import TemplateProblem
 from reporttool.templates import BUILTIN, template_set
-from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE, visible
+from tests.conftest import DEPT_EXAMPLE, PROJECT_EXAMPLE
 from tests.docx_reader import read_docx
 
 runner = CliRunner(env={"COLUMNS": "300"})
