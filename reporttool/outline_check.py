@@ -293,7 +293,7 @@ def check(outline: Outline, headings: list[Heading]) -> list[Finding]:
 
     findings += _order(matched)
     findings += _ordinals(matched)
-    findings += _missing(all_nodes, seen, matched)
+    findings += _missing(all_nodes, seen)
     return sorted(findings, key=lambda f: (f.heading.position if f.heading else 10**9))
 
 
@@ -341,14 +341,12 @@ def _same_number(written: str, expected: str) -> bool:
     return norm(written) == norm(expected) and written[0] not in "、"
 
 
-def _missing(all_nodes: list[Node], seen: dict[int, Heading], matched) -> Iterator[Finding]:
+def _missing(all_nodes: list[Node], seen: dict[int, Heading]) -> Iterator[Finding]:
     for node in all_nodes:
         if id(node) in seen or not node.section.required:
             continue
-        if node.parent is not None and id(node.parent) not in seen and not node.parent.section.required:
-            continue  # its optional parent is absent as a whole
         if node.parent is not None and id(node.parent) not in seen:
-            continue  # reported once, for the parent
+            continue  # the parent is absent as a whole: reported once, for the parent (if required)
         where = f"「{node.parent.section.title}」下" if node.parent else ""
         yield Finding("missing", ERROR, f"缺少必备章节{where}「{node.section.title}」")
 
