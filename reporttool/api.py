@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
@@ -42,19 +43,30 @@ def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
 
 
+@contextlib.contextmanager
+def disk_errors() -> Iterator[None]:
+    """A full disk or a missing folder is the user's to fix: a message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise UserError(f"无法写入 {exc.filename or '输出目录'}：{exc.strerror or exc}"
+                        "（请检查目录是否存在、是否有写入权限、磁盘是否已满）") from None
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder, so a crash leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # mkstemp makes 0600 files; give the mode a plain open() would (or keep the old file's).
-        os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with disk_errors():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            # mkstemp makes 0600 files; give the mode a plain open() would (or keep the old file's).
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def _umask() -> int:
@@ -157,8 +169,9 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
         names = "、".join(str(p) for p in touched)
         raise UserError(f"未覆盖：{names} 在上次生成之后被修改过（或不是 reporttool 生成的）。"
                         "为免丢失手工修改，请另选输出目录；确需覆盖请加 --force（会先备份为 .bak）")
-    for path in touched:
-        _backup(path)
+    with disk_errors():
+        for path in touched:
+            _backup(path)
     for path, data in files.items():
         write_atomic(path, data)
     for folder in {p.parent for p in files}:

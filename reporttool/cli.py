@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -45,12 +46,9 @@ def templates_from(folder: Optional[Path]):
 
 
 def setup(template: Optional[Path], outline: Optional[Path]):
-    """The template set and the custom outline (or None), both checked; user errors exit 1."""
-    try:
-        templates = templates_from(template)
-        return templates, (templates.custom_outline(outline) if outline else None)
-    except UserError as exc:
-        fail(exc)
+    """The template set and the custom outline (or None), both checked."""
+    templates = templates_from(template)
+    return templates, (templates.custom_outline(outline) if outline else None)
 
 
 def err(text: str) -> None:
@@ -60,6 +58,17 @@ def err(text: str) -> None:
 def fail(exc: UserError) -> None:
     err(str(exc))
     raise typer.Exit(1)
+
+
+def guarded(command):
+    """Every command: a user error prints its message and exits 1, never a traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except UserError as exc:
+            fail(exc)
+    return run
 
 
 def print_problems(problems: list[Problem], to_stderr: bool = True) -> None:
@@ -94,6 +103,7 @@ def checked(report, templates, custom, force: bool) -> list[Problem]:
 
 
 @app.command()
+@guarded
 def render(
     file: ReportFile,
     formats: str = typer.Option("docx,md", "-f", "--format", help="输出格式，逗号分隔：docx,md"),
@@ -105,12 +115,9 @@ def render(
     """生成报告（Word 和/或 Markdown）。"""
     fmts = parse_formats(formats)
     templates, custom = setup(template, outline)
-    try:
-        report = load(file)
-        problems = checked(report, templates, custom, force)
-        paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems)
-    except UserError as exc:
-        fail(exc)
+    report = load(file)
+    problems = checked(report, templates, custom, force)
+    paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems)
     for path in paths:
         typer.echo(f"已生成 {path}")
 
@@ -119,11 +126,12 @@ PENDING = "以上结构问题修正后，还会继续核对合计、比率与大
 
 
 def collect(file: Path, templates=None, outline=None) -> tuple[list[Problem], bool]:
-    """Every problem of one file, and whether the rules ran (they wait for a valid structure)."""
+    """Every problem of one file, and whether the rules still wait for the structure to be fixed."""
     try:
         return api.validate(load(file), outline, templates=templates), True
     except UserError as exc:
-        return exc.problems or [Problem(message=exc.message, file=str(file))], False
+        problems = exc.problems or [Problem(message=exc.message, file=str(file))]
+        return problems, not any(p.rule.startswith("schema.") for p in problems)
 
 
 def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
@@ -135,6 +143,7 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
 
 
 @app.command()
+@guarded
 def validate(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     template: TemplateDir = None,
@@ -146,7 +155,7 @@ def validate(
     for file in files:
         problems, ran = collect(file, templates, custom)
         print_problems(problems, to_stderr=False)
-        if not ran:
+        if not ran:  # only schema problems hold the rules back
             typer.echo(f"{file}: {PENDING}")
         results.append((file, problems))
     summaries(results)
@@ -167,6 +176,7 @@ def _shown(value) -> str:
 
 
 @app.command()
+@guarded
 def check(
     files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
@@ -200,6 +210,7 @@ def check(
 
 
 @app.command()
+@guarded
 def annex(
     file: ReportFile,
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
@@ -213,13 +224,10 @@ def annex(
     fmts = parse_formats(formats, api.ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     templates, custom = setup(template, outline)
-    try:
-        report = load(file)
-        problems = checked(report, templates, custom, force)
-        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
-                                   problems=problems)
-    except UserError as exc:
-        fail(exc)
+    report = load(file)
+    problems = checked(report, templates, custom, force)
+    paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
+                               problems=problems)
     for path in paths:
         typer.echo(f"已生成 {path}")
 
@@ -231,6 +239,7 @@ def _kind(kind: str) -> str:
 
 
 @app.command()
+@guarded
 def new(
     kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写入文件（默认输出到屏幕）"),
@@ -250,6 +259,7 @@ def new(
 
 
 @app.command()
+@guarded
 def schema(kind: Optional[str] = typer.Argument(None, help=f"报告类型（不填则输出全部）：{KINDS_HELP}")) -> None:
     """输出 JSON Schema（含中文字段名与说明），供编辑器自动补全和校验。"""
     if kind is not None:
@@ -265,6 +275,7 @@ def schema(kind: Optional[str] = typer.Argument(None, help=f"报告类型（不�
 
 
 @templates_app.command("export")
+@guarded
 def templates_export(
     folder: Path = typer.Argument(..., help="导出到此目录"),
     force: bool = typer.Option(False, "--force", help="目录非空时仍然导出（覆盖同名文件）"),
@@ -277,17 +288,16 @@ def templates_export(
     if folder.exists() and any(folder.iterdir()) and not force:
         err(f"{folder} 不是空目录，未导出（如需覆盖同名文件请加 --force）")
         raise typer.Exit(1)
-    shutil.copytree(BUILTIN, folder, dirs_exist_ok=True)
+    with api.disk_errors():
+        shutil.copytree(BUILTIN, folder, dirs_exist_ok=True)
     typer.echo(f"已导出模板到 {folder}；修改后运行 reporttool templates lint {folder} 检查")
 
 
 @templates_app.command("lint")
+@guarded
 def templates_lint(folder: Path = typer.Argument(..., help="自定义模板目录")) -> None:
     """检查自定义模板：引用了数据模型中没有的字段、大纲路径错误、语法错误、试生成失败。有问题时退出码为 1。"""
-    try:
-        templates_from(folder)
-    except UserError as exc:
-        fail(exc)
+    templates_from(folder)
     typer.echo(f"✓ {folder}：模板无问题")
 
 
@@ -296,6 +306,7 @@ FINDING_CN = {"missing": "缺少章节", "order": "顺序错误", "ordinal": "�
 
 
 @outline_app.command("show")
+@guarded
 def outline_show(
     kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
     template: TemplateDir = None,
@@ -328,6 +339,7 @@ def outline_show(
 
 
 @outline_app.command("export")
+@guarded
 def outline_export(
     kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
     file: Path = typer.Argument(..., help="写入的大纲文件"),
@@ -343,6 +355,7 @@ def outline_export(
 
 
 @outline_app.command("check")
+@guarded
 def outline_check(
     files: List[Path] = typer.Argument(..., help="要检查的报告：.docx、.md 或 .txt，可多个"),
     kind: str = typer.Option("auto", "--kind", help=f"报告类型：auto（自动判断）或 {KINDS_HELP}"),
@@ -358,12 +371,7 @@ def outline_check(
     else:
         outlines = {k: templates.outline(k) for k in REPORT_KINDS}
         chosen = None if kind == "auto" else _kind(kind)
-    results = []
-    for file in files:
-        try:
-            results.append(check_file(file, outlines, chosen))
-        except UserError as exc:
-            fail(exc)
+    results = [check_file(file, outlines, chosen) for file in files]
     if as_json:
         typer.echo(json.dumps({"ok": not any(r.errors for r in results), "files": [
             {"file": r.file, "kind": r.kind, "guessed": r.guessed, "headings": len(r.headings),

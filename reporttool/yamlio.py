@@ -108,6 +108,10 @@ def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
         message = "YAML 语法错误：缩进不一致，同一层的字段应左侧对齐"
     elif "quoted scalar" in str(getattr(exc, "context", "")):
         message = "YAML 语法错误：引号没有闭合"
+    elif "unhashable key" in text:
+        message = "YAML 语法错误：字段名不能是列表或映射"
+    elif "could not determine a constructor" in text:
+        message = "不支持的 YAML 标签（以 !! 或 ! 开头），出于安全不会执行；请删去标签，只写数据"
     elif "did not find expected '-' indicator" in text:
         message = "YAML 语法错误：列表项应以“- ”开头并与上一项对齐"
     else:

@@ -189,3 +189,33 @@ def test_skeleton_examples_of_stated_figures_agree(tmp_path, kind, keys):
     target = write(tmp_path, text)
     result = run("validate", target)
     assert result.exit_code == 0 and "无问题" in result.stdout, result.stdout
+
+
+def test_unwritable_output_folder_is_a_message(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run("render", PROJECT_EXAMPLE, "-o", blocker / "out")
+    assert result.exit_code == 1
+    assert "无法写入" in result.stderr and "请检查目录是否存在" in result.stderr
+
+
+@pytest.mark.parametrize("text, message", [
+    ("kind: dept_self\n? [a, b]\n: 1\n", "r.yaml:2:3: YAML 语法错误：字段名不能是列表或映射"),
+    ("kind: dept_self\nyear: !!python/object:os.system ls\n", "r.yaml:2:7: 不支持的 YAML 标签（以 !! 或 ! 开头），出于安全不会执行"),
+])
+def test_unsafe_or_odd_yaml(tmp_path, text, message):
+    result = run("validate", write(tmp_path, text, "r.yaml"))
+    assert result.exit_code == 1
+    assert message.replace("r.yaml", str(tmp_path / "r.yaml")) in result.stdout
+    assert "以上结构问题修正后" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["new", "dept_self", "-o"], ["outline", "export", "dept_self"], ["templates", "export"],
+])
+def test_every_writing_command_reports_disk_errors(tmp_path, args):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run(*args, blocker / "sub" / "x.yaml")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "无法写入" in result.stderr and "请检查目录是否存在" in result.stderr
