@@ -87,35 +87,29 @@ def decode(raw: bytes, file: str) -> str:
         ) from None
 
 
+# What PyYAML (pure or libyaml) says -> what a clerk should read. First match wins.
+_YAML_MESSAGES = [
+    (("'\\t'", "\\t", "tab character"), "缩进中不能使用制表符（Tab），请改用空格"),
+    (("mapping values are not allowed",), "YAML 语法错误：此处不能出现“:”，请检查缩进，或给含冒号的文字加引号"),
+    (("could not find expected ':'",), "YAML 语法错误：缺少“:”，每个字段应写成“字段: 值”"),
+    (("found undefined alias",), "YAML 语法错误：引用了未定义的锚点（*别名）"),
+    (("expected ',' or ']'",), "YAML 语法错误：方括号列表 [...] 没有闭合，或项与项之间缺少逗号"),
+    (("expected ',' or '}'",), "YAML 语法错误：花括号 {...} 没有闭合，或项与项之间缺少逗号"),
+    (("did not find expected key", "expected <block end>"), "YAML 语法错误：缩进不一致，同一层的字段应左侧对齐"),
+    (("while scanning a quoted scalar",), "YAML 语法错误：引号没有闭合"),
+    (("unhashable key",), "YAML 语法错误：字段名不能是列表或映射"),
+    (("could not determine a constructor",), "不支持的 YAML 标签（以 !! 或 ! 开头），出于安全不会执行；请删去标签，只写数据"),
+    (("did not find expected '-' indicator",), "YAML 语法错误：列表项应以“- ”开头并与上一项对齐"),
+]
+
+
 def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark else None
     col = mark.column + 1 if mark else None
     text = str(getattr(exc, "problem", "") or exc)
-    if "'\\t'" in text or "\\t" in text or "tab character" in text:
-        message = "缩进中不能使用制表符（Tab），请改用空格"
-    elif "mapping values are not allowed" in text:
-        message = "YAML 语法错误：此处不能出现“:”，请检查缩进，或给含冒号的文字加引号"
-    elif "could not find expected ':'" in text:
-        message = "YAML 语法错误：缺少“:”，每个字段应写成“字段: 值”"
-    elif "found undefined alias" in text:
-        message = "YAML 语法错误：引用了未定义的锚点（*别名）"
-    elif "expected ',' or ']'" in text:
-        message = "YAML 语法错误：方括号列表 [...] 没有闭合，或项与项之间缺少逗号"
-    elif "expected ',' or '}'" in text:
-        message = "YAML 语法错误：花括号 {...} 没有闭合，或项与项之间缺少逗号"
-    elif "did not find expected key" in text or "expected <block end>" in text:
-        message = "YAML 语法错误：缩进不一致，同一层的字段应左侧对齐"
-    elif "quoted scalar" in str(getattr(exc, "context", "")):
-        message = "YAML 语法错误：引号没有闭合"
-    elif "unhashable key" in text:
-        message = "YAML 语法错误：字段名不能是列表或映射"
-    elif "could not determine a constructor" in text:
-        message = "不支持的 YAML 标签（以 !! 或 ! 开头），出于安全不会执行；请删去标签，只写数据"
-    elif "did not find expected '-' indicator" in text:
-        message = "YAML 语法错误：列表项应以“- ”开头并与上一项对齐"
-    else:
-        message = f"YAML 语法错误：{text}"
+    said = f"{text} {getattr(exc, 'context', '') or ''}"
+    message = next((m for needles, m in _YAML_MESSAGES if any(n in said for n in needles)), f"YAML 语法错误：{text}")
     context = getattr(exc, "context_mark", None)
     if context and any(w in str(getattr(exc, "context", "")) for w in ("flow", "quoted scalar")):
         # Point at the bracket or quote that was left open, not where the parser gave up.
