@@ -1,20 +1,20 @@
-"""Annex tables (附件): built from the model alone, so they can be regenerated without the narrative."""
+"""Annex tables (附件): built from the report's view alone, so they can be regenerated without the narrative."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from decimal import Decimal
+from typing import Any, Callable
 
 from .document import Cell, Column, Table, header_row, span, wide
-from .model import FUNDING_LEVELS, Indicator, LevelLine, ProjectSelfReport, ReportBase, level_totals, ratio
-from .tables import money_cell, pct_cell, points_cell, weight_cell
+from .model import FUND_SOURCES, FUNDING_LEVELS
+from .tables import figure_cell, survey_table
+from .view import Figure, leaves
+
+NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
 TEXT_WIDTH_MM = 156
 _TEXT_COLUMNS = (("explanation", "指标解释", 3), ("criteria", "评分标准", 3), ("note", "评分说明", 2))
-
-
-def _leaves(node: Indicator) -> list[Indicator]:
-    return [node] if node.is_leaf else [leaf for c in node.children for leaf in _leaves(c)]
 
 
 def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -> list[Column]:
@@ -24,8 +24,8 @@ def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -
     return fixed + [Column(title, round(rest * share / total, 1), align) for title, share in flexible]
 
 
-def indicator_rows(indicators: list[Indicator], tail: Callable[[Indicator], list[Cell]],
-                   subtotal: Callable[[Indicator], list[Cell]] | None = None) -> list[list[Cell]]:
+def indicator_rows(indicators: tuple, tail: Callable[[Any], list[Cell]],
+                   subtotal: Callable[[Any], list[Cell]] | None = None) -> list[list[Cell]]:
     """One row per leaf under 一级 | 二级 | 三级, the first two merged down their groups.
 
     Spans come from the tree, so every shape works: a 二级 that is a leaf spans 二级+三级, a 一级
@@ -43,7 +43,7 @@ def indicator_rows(indicators: list[Indicator], tail: Callable[[Indicator], list
                 continue
             first = len(rows)
             for l3 in l2.children:
-                for leaf in _leaves(l3):
+                for leaf in leaves(l3):
                     label = l3.name if leaf is l3 else f"{l3.name}／{leaf.name}"
                     rows.append([Cell(l1.name), Cell(l2.name), Cell(label)] + tail(leaf))
             span(rows, 1, first, len(rows) - first)
@@ -55,36 +55,37 @@ def indicator_rows(indicators: list[Indicator], tail: Callable[[Indicator], list
 
 # --- 绩效评价指标评分表 -------------------------------------------------------------------
 
-def score_table(report: ReportBase) -> Table:
-    leaves = [leaf for ind in report.indicators for leaf in _leaves(ind)]
-    texts = [(attr, title) for attr, title, _ in _TEXT_COLUMNS if any(getattr(leaf, attr) for leaf in leaves)]
-    show_rate = report.settings.score_table_rate
+def score_table(r: Any) -> Table:
+    all_leaves = [leaf for ind in r.indicators for leaf in leaves(ind)]
+    texts = [(attr, title) for attr, title, _ in _TEXT_COLUMNS if any(getattr(leaf, attr) for leaf in all_leaves)]
+    show_rate = r.settings.score_table_rate
     names = [Column("一级指标", 18), Column("二级指标", 20)]
     figures = [Column("分值", 14, "right"), Column("得分", 17, "right")] + ([Column("得分率", 20, "right")] if show_rate else [])
     flexible = [("三级指标", 4)] + [(title, share) for attr, title, share in _TEXT_COLUMNS if (attr, title) in texts]
     grown = _fit(names + figures, flexible)
     columns = names + [grown[len(names) + len(figures)]] + figures + grown[len(names) + len(figures) + 1:]
 
-    def tail(weight, score, bold=False, texts_of: Indicator | None = None) -> list[Cell]:
-        cells = [weight_cell(weight, bold), points_cell(score, bold)]
+    def tail(weight, score, rate, bold=False, texts_of: Any = None) -> list[Cell]:
+        cells = [figure_cell(weight, bold), figure_cell(score, bold)]
         if show_rate:
-            cells.append(pct_cell(ratio(score, weight), bold))
+            cells.append(figure_cell(rate, bold))
         return cells + [Cell((getattr(texts_of, attr) or "") if texts_of else "") for attr, _ in texts]
 
     rows = [header_row([c.title for c in columns])]
-    if isinstance(report, ProjectSelfReport):
-        f = report.funds
-        rows.append(wide("预算执行率", 3) + tail(f.weight, f.score))
-    rows += indicator_rows(report.indicators, lambda leaf: tail(leaf.weight, leaf.score, texts_of=leaf),
-                           lambda l1: wide("小计", 2, bold=True, align="center") + tail(l1.total_weight, l1.total_score, True))
-    rows.append(wide("合计", 3, bold=True, align="center") + tail(report.total_weight, report.total_score, True))
+    if r.execution_part:
+        p = r.execution_part
+        rows.append(wide(p.name, 3) + tail(p.weight, p.score, p.rate))
+    rows += indicator_rows(r.indicators, lambda leaf: tail(leaf.weight, leaf.score, leaf.rate, texts_of=leaf),
+                           lambda l1: wide("小计", 2, bold=True, align="center")
+                           + tail(l1.total_weight, l1.total_score, l1.rate, True))
+    rows.append(wide("合计", 3, bold=True, align="center") + tail(r.total_weight, r.total_score, r.score_rate, True))
     return Table(columns=columns, rows=rows, unit="单位：分")
 
 
 # --- 项目支出绩效自评表 -------------------------------------------------------------------
 
-def self_eval_form(report: ProjectSelfReport) -> Table:
-    p, f = report.project, report.funds
+def self_eval_form(r: Any) -> Table:
+    p, f = r.project, r.funds
     widths = [16, 18, 22, 18, 18, 14, 17, 33]
     columns = [Column(t, w) for t, w in zip(
         ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"], widths)]
@@ -96,110 +97,104 @@ def self_eval_form(report: ProjectSelfReport) -> Table:
     start = len(rows)
     rows.append([Cell("项目资金（万元）", bold=True, align="center")] + header_row(
         ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]))
-    rows.append([Cell(""), Cell("年度资金总额"), money_cell(f.initial), money_cell(f.budget), money_cell(f.spent),
-                 weight_cell(f.weight), pct_cell(f.execution_rate), points_cell(f.score)])
-    for source in ("当年财政拨款", "上年结转资金", "其他资金"):
-        line = f.line(source)
-        label = ("其中：" if source == "当年财政拨款" else "") + source
+    rows.append([Cell(""), Cell("年度资金总额")] + [figure_cell(x) for x in (
+        f.initial, f.budget, f.spent, f.weight, f.execution_rate, f.score)])
+    dash = Cell("—", align="center")
+    for i, line in enumerate(f.sources):
+        label = ("其中：" if i == 0 else "") + FUND_SOURCES[i]
         if line is None:
-            rows.append([Cell(""), Cell(label)] + [Cell("—", align="right") for _ in range(3)]
-                        + [Cell("—", align="center"), Cell("—", align="right"), Cell("—", align="center")])
+            rows.append([Cell(""), Cell(label)] + [figure_cell(None) for _ in range(3)] + [dash, figure_cell(None), dash])
         else:
-            rows.append([Cell(""), Cell(label), money_cell(line.initial), money_cell(line.budget), money_cell(line.spent),
-                         Cell("—", align="center"), pct_cell(ratio(line.spent, line.budget)), Cell("—", align="center")])
+            rows.append([Cell(""), Cell(label)] + [figure_cell(x) for x in (line.initial, line.budget, line.spent)]
+                        + [dash, figure_cell(line.rate), dash])
     span(rows, 0, start, len(rows) - start)
     start = len(rows)
     rows.append([Cell("年度总体目标", bold=True, align="center")] + wide("预期目标", 3, bold=True, align="center")
                 + wide("实际完成情况", 4, bold=True, align="center"))
-    for g in report.goals:
+    for g in r.goals:
         rows.append([Cell("")] + wide(g.expected, 3) + wide(g.actual, 4))
     span(rows, 0, start, len(rows) - start)
     rows.append(header_row([c.title for c in columns]))
-    rows += indicator_rows(report.indicators, lambda leaf: [
-        Cell(leaf.target or ""), Cell(leaf.actual or ""), weight_cell(leaf.weight), points_cell(leaf.score),
+    rows += indicator_rows(r.indicators, lambda leaf: [
+        Cell(leaf.target or ""), Cell(leaf.actual or ""), figure_cell(leaf.weight), figure_cell(leaf.score),
         Cell(leaf.deviation or "")])
-    rows.append(wide("总分", 5, bold=True, align="center") + [weight_cell(report.total_weight, True),
-                                                              points_cell(report.total_score, True), Cell("")])
-    rows.append(wide("评价等次", 5, bold=True, align="center") + wide(report.grade_ticks, 3, align="center"))
-    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{report.year}年度）")
+    rows.append(wide("总分", 5, bold=True, align="center") + [figure_cell(r.total_weight, True),
+                                                              figure_cell(r.total_score, True), Cell("")])
+    rows.append(wide("评价等次", 5, bold=True, align="center") + wide(r.grade_ticks, 3, align="center"))
+    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）")
 
 
 # --- 问题清单 -------------------------------------------------------------------------
 
-def problem_list(report: ReportBase) -> Table:
+def problem_list(r: Any) -> Table:
     columns = [Column("问题分类", 24, "center"), Column("序号", 12, "center"), Column("责任单位", 26), Column("问题描述", 94)]
     rows = [header_row([c.title for c in columns])]
     categories: dict[str, list] = {}
-    for p in report.problems:
+    for p in r.problems:
         categories.setdefault(p.category, []).append(p)
     for category, items in categories.items():
         start = len(rows)
         for n, p in enumerate(items, 1):
             text = p.title + (f"：{p.detail}" if p.detail else "")
-            rows.append([Cell(category), Cell(str(n), value=n, number="int"), Cell(p.unit or ""), Cell(text)])
+            rows.append([Cell(category), Cell(str(n), value=n, number="count"), Cell(p.unit or ""), Cell(text)])
         span(rows, 0, start, len(rows) - start)
     return Table(columns=columns, rows=rows)
 
 
 # --- 预算执行表 -------------------------------------------------------------------------
 
-def budget_execution(report: ReportBase) -> Table:
-    lines: list[LevelLine] = report.funds.by_level
+def budget_execution(r: Any) -> Table:
+    f = r.funds
     columns = [Column("资金级次", 28, "center"), Column("年初预算数", 32, "right"), Column("实际到位数", 32, "right"),
                Column("实际支出数", 32, "right"), Column("执行率", 32, "right")]
-    rows = [header_row(["资金级次", "年初预算数", "实际到位数", "实际支出数", "执行率（实际支出数÷年初预算数）"])]
-    by_level = {line.level: line for line in lines}
+    total = f.by_level_total
+    rows = [header_row(["资金级次", "年初预算数", "实际到位数", "实际支出数", f"执行率（{total.rate.base if total.rate else '实际支出数÷年初预算数'}）"])]
+    by_level = {line.level: line for line in f.by_level}
     shown = [lv for lv in FUNDING_LEVELS if lv in by_level or lv in ("中央", "省级", "市级", "其他")
              or (lv == "区级" and "县级" not in by_level)]
     for level in shown:
         line = by_level.get(level)
         if line is None:
-            rows.append([Cell(level, align="center")] + [money_cell(0) for _ in range(3)] + [pct_cell(None)])
+            rows.append([Cell(level, align="center")] + [figure_cell(NOTHING) for _ in range(3)] + [figure_cell(None)])
         else:
-            rows.append([Cell(level, align="center"), money_cell(line.initial), money_cell(line.received),
-                         money_cell(line.spent), pct_cell(ratio(line.spent, line.initial))])
-    t = level_totals(lines)
-    rows.append([Cell("合计", bold=True, align="center"), money_cell(t["initial"], True), money_cell(t["received"], True),
-                 money_cell(t["spent"], True), pct_cell(ratio(t["spent"], t["initial"]), True)])
+            rows.append([Cell(level, align="center")] + [figure_cell(x) for x in (line.initial, line.received, line.spent, line.rate)])
+    rows.append([Cell("合计", bold=True, align="center")]
+                + [figure_cell(x, True) for x in (total.initial, total.received, total.spent, total.rate)])
     return Table(columns=columns, rows=rows, unit="单位：万元")
 
 
 # --- 绩效目标表 / 调查问卷结果汇总表 ----------------------------------------------------------
 
-def goal_table(report: ReportBase) -> Table:
+def goal_table(r: Any) -> Table:
     columns = [Column("目标", 30), Column("指标", 46), Column("年度指标值", 40), Column("实际完成值", 40)]
     rows = [header_row([c.title for c in columns])]
-    for l1 in report.indicators:
+    for l1 in r.indicators:
         start = len(rows)
-        for leaf in _leaves(l1):
+        for leaf in leaves(l1):
             if leaf.target or leaf.actual:
                 rows.append([Cell(l1.name), Cell(leaf.name), Cell(leaf.target or ""), Cell(leaf.actual or "")])
         span(rows, 0, start, len(rows) - start)
     return Table(columns=columns, rows=rows)
 
 
-def survey_summary(report: ReportBase) -> Table:
-    from .tables import survey_table
-
-    table = survey_table(report)
-    table.caption = None
-    return table
+def survey_summary(r: Any) -> Table:
+    return survey_table(r, caption=None)
 
 
-def _has_targets(report: ReportBase) -> bool:
-    return any(leaf.target or leaf.actual for ind in report.indicators for leaf in _leaves(ind))
+def _has_targets(r: Any) -> bool:
+    return any(leaf.target or leaf.actual for ind in r.indicators for leaf in leaves(ind))
 
 
 @dataclass(frozen=True)
 class Annex:
     name: str
     title: str
-    build: Callable[[ReportBase], Table]
-    applies: Callable[[ReportBase], bool]
+    build: Callable[[Any], Table]
+    applies: Callable[[Any], bool]
 
 
 ANNEXES: dict[str, Annex] = {a.name: a for a in (
-    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: isinstance(r, ProjectSelfReport)),
+    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self"),
     Annex("score_table", "绩效评价指标评分表", score_table, lambda r: True),
     Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems)),
     Annex("budget_execution", "预算执行表", budget_execution, lambda r: bool(r.funds.by_level)),
@@ -208,9 +203,9 @@ ANNEXES: dict[str, Annex] = {a.name: a for a in (
 )}
 
 
-def annex_plan(report: ReportBase, names: list[str]) -> list[tuple[int, Annex]]:
-    """The annexes a report carries, numbered 附件1, 2… in outline order (numbers stay when some are regenerated alone)."""
-    present = [ANNEXES[n] for n in names if ANNEXES[n].applies(report)]
+def annex_plan(r: Any, names: list[str]) -> list[tuple[int, Annex]]:
+    """The annexes a report view carries, numbered 附件1, 2… in outline order (numbers stay when some are regenerated alone)."""
+    present = [ANNEXES[n] for n in names if ANNEXES[n].applies(r)]
     return list(enumerate(present, 1))
 
 

@@ -14,14 +14,15 @@ from typing import Iterable, Iterator
 from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
 from .errors import ERROR, Problem, UserError, ValidationFailed
+from .formats import ANNEX_FORMATS, FORMATS as _REGISTRY, REPORT_FORMATS, describe
 from .loading import load, source_of
 from .model import ReportBase
 from .outline import Outline, outline_problems
 from .templates import TemplateSet, template_set
+from .view import view
 
 STATE_FILE = ".reporttool-state.json"  # what reporttool last wrote in a folder, by file name and hash
-FORMATS = ("docx", "md")
-ANNEX_FORMATS = ("docx", "xlsx", "md")
+FORMATS = REPORT_FORMATS
 
 
 def outline_for(report: ReportBase, outline: Outline | None, templates: TemplateSet) -> Outline:
@@ -78,17 +79,18 @@ def _umask() -> int:
 def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templates: TemplateSet | None = None,
                  outline: Outline | None = None) -> dict[str, bytes]:
     """Render to memory: {format: file content}."""
+    formats = _checked_formats(formats, REPORT_FORMATS, "输出格式")
     templates = templates or template_set()
     doc = templates.build(report, outline_for(report, outline, templates))
-    out: dict[str, bytes] = {}
+    return {fmt: templates.render(fmt, doc) for fmt in formats}
+
+
+def _checked_formats(formats: Iterable[str], allowed: tuple[str, ...], what: str) -> list[str]:
+    formats = list(formats)
     for fmt in formats:
-        if fmt == "md":
-            out[fmt] = templates.markdown(doc).encode("utf-8")
-        elif fmt == "docx":
-            out[fmt] = templates.docx(doc)
-        else:
-            raise UserError(f"不支持的输出格式 {fmt!r}，可选：{'、'.join(FORMATS)}")
-    return out
+        if fmt not in allowed:
+            raise UserError(f"不支持的{what} {fmt!r}，可选：{describe(allowed)}")
+    return formats
 
 
 def check_annex_names(report: ReportBase, only: Iterable[str] | None, templates: TemplateSet,
@@ -98,10 +100,11 @@ def check_annex_names(report: ReportBase, only: Iterable[str] | None, templates:
         return None
     outline = outline_for(report, outline, templates)
     names = resolve_names(list(only))
-    carried = {a.name for _, a in annex_plan(report, outline.annexes)}
+    plan = annex_plan(view(report), outline.annexes)
+    carried = {a.name for _, a in plan}
     for name in names:
         if name not in carried:
-            offered = "、".join(f"{a.name}（{a.title}）" for _, a in annex_plan(report, outline.annexes))
+            offered = "、".join(f"{a.name}（{a.title}）" for _, a in plan)
             why = "没有这个附件" if name not in ANNEXES else f"本报告没有附件“{ANNEXES[name].title}”（报告类型不适用或缺少所需数据）"
             raise UserError(f"{why}：{name}；可选：{offered}")
     return names
@@ -110,20 +113,12 @@ def check_annex_names(report: ReportBase, only: Iterable[str] | None, templates:
 def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only: Iterable[str] | None = None, *,
                 templates: TemplateSet | None = None, outline: Outline | None = None) -> dict[str, bytes]:
     """The annex tables alone: {format: file content}."""
+    formats = _checked_formats(formats, ANNEX_FORMATS, "附件格式")
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
     tables = templates.annex_tables(report, names, outline_for(report, outline, templates))
     doc = templates.annex_document(report, tables)
-    out: dict[str, bytes] = {}
-    for fmt in formats:
-        if fmt == "xlsx":
-            from .render_xlsx import workbook
-            out[fmt] = workbook(tables)
-        elif fmt in ("docx", "md"):
-            out[fmt] = templates.docx(doc) if fmt == "docx" else templates.markdown(doc).encode("utf-8")
-        else:
-            raise UserError(f"不支持的附件格式 {fmt!r}，可选：{'、'.join(ANNEX_FORMATS)}")
-    return out
+    return {fmt: templates.render(fmt, doc) for fmt in formats}
 
 
 def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outline: Outline | None,
@@ -184,7 +179,7 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
 def _write_all(report: ReportBase, rendered: dict[str, bytes], outdir: str | Path, name: str, force: bool) -> list[Path]:
     stem = Path(source_of(report).file).stem
     stem = "report" if not stem or stem.startswith("<") else stem
-    return write_outputs({Path(outdir) / f"{stem}{name}.{fmt}": data for fmt, data in rendered.items()}, force)
+    return write_outputs({Path(outdir) / f"{stem}{name}{_REGISTRY[fmt].suffix}": data for fmt, data in rendered.items()}, force)
 
 
 def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | Path = ".", *,
@@ -210,4 +205,4 @@ def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, o
     return _write_all(report, rendered, outdir, "-附件", force)
 
 
-__all__ = ["load", "validate", "render", "render_bytes", "render_annexes", "annex_bytes", "FORMATS", "ANNEX_FORMATS"]
+__all__ = ["load", "validate", "view", "render", "render_bytes", "render_annexes", "annex_bytes", "FORMATS", "ANNEX_FORMATS"]

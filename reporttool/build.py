@@ -1,4 +1,4 @@
-"""Outline + model -> Document: headings numbered by position, paragraphs from the kind's macros."""
+"""Outline + report view -> Document: headings numbered by position, paragraphs from the kind's macros."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 from .annexes import annex_plan
 from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature, Table
 from .filters import ordinal
-from .model import ReportBase
 from .outline import Outline, Section, present, resolve
 from .tables import TABLES
 
@@ -17,9 +16,9 @@ def paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in str(text).split("\n") if line.strip()]
 
 
-def annex_tables(report: ReportBase, outline: Outline, only: list[str] | None = None) -> list[tuple[str, str, Table]]:
-    """(附件N, title, table) for each annex the report carries, numbered as in the full report."""
-    return [(f"附件{n}", a.title, a.build(report)) for n, a in annex_plan(report, outline.annexes)
+def annex_tables(r: Any, outline: Outline, only: list[str] | None = None) -> list[tuple[str, str, Table]]:
+    """(附件N, title, table) for each annex the report view carries, numbered as in the full report."""
+    return [(f"附件{n}", a.title, a.build(r)) for n, a in annex_plan(r, outline.annexes)
             if only is None or a.name in only]
 
 
@@ -33,8 +32,8 @@ def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False)
     return blocks
 
 
-def build_document(report: ReportBase, outline: Outline, macros: Any) -> Document:
-    doc = Document(kind=report.kind, title=report.report_title)
+def build_document(r: Any, outline: Outline, macros: Any) -> Document:
+    doc = Document(kind=r.kind, title=r.report_title)
     blocks = doc.blocks
 
     def body(section: Section) -> None:
@@ -42,13 +41,13 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
             if block.text is not None:
                 blocks.extend(paragraphs(getattr(macros, block.text)()))
             else:
-                blocks.append(TABLES[block.table](report))
+                blocks.append(TABLES[block.table](r))
 
     def visit(sections: list[Section], level: int) -> int:
         """Emit the present sections; returns how many numbered positions were used."""
         position = 0
         for section in sections:
-            if not present(section, report):
+            if not present(section, r):
                 continue
             number = ""
             if section.numbered:
@@ -59,7 +58,7 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
             # Fixed children come first, then one section per item, numbered in one sequence.
             child = visit(section.children, level + 1)
             if section.each is not None:
-                for item in resolve(report, section.each):
+                for item in resolve(r, section.each):
                     child += 1
                     blocks.append(Heading(level + 1, ordinal(child, level + 1), str(getattr(item, section.item_title)),
                                           f"{section.id}.{child}"))
@@ -68,10 +67,10 @@ def build_document(report: ReportBase, outline: Outline, macros: Any) -> Documen
         return position
 
     visit(outline.sections, 1)
-    plan = annex_plan(report, outline.annexes)
+    plan = annex_plan(r, outline.annexes)
     if plan:
         names = "；".join(f"{n}.{a.title}" for n, a in plan)
         blocks.append(Paragraph(f"附件：{names}"))
-    blocks.append(Signature(report.signer, report.signed_on))
-    blocks.extend(annex_blocks(annex_tables(report, outline)))
+    blocks.append(Signature(r.signer, r.signed_on))
+    blocks.extend(annex_blocks(annex_tables(r, outline)))
     return doc

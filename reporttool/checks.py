@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from .errors import WARNING, Problem
-from .filters import money, pct_value, points, q2, weight
 from pydantic import BaseModel
 
 from .env import invalid_chars
+from .errors import WARNING, Problem
+from .filters import q2
 from .loading import field_title, source_of
-from .model import DeptFunds, Indicator, ProjectSelfReport, ReportBase, Spending, level_totals, ratio
+from .model import DeptFunds, ProjectSelfReport, ReportBase
+from .view import Figure, problem_number, view
 from .yamlio import Source
 
 HUNDRED = Decimal(100)
@@ -61,25 +62,29 @@ RULE_IDS = {
     "text.control_chars": "文字中没有无法写入 Word 的控制字符（警告，已删除）",
 }
 
-Rule = Callable[[ReportBase, Source], Iterable[Problem]]
+Rule = Callable[[ReportBase, Any, Source], Iterable[Problem]]  # (model, its view, where it came from)
 
 
-def _mismatch(src: Source, path: tuple, title: str, rule: str, stated: Decimal, computed: Decimal,
-              what: str, fmt: Callable = money) -> Problem:
-    diff = abs(stated - computed)
-    gap = f"{q2(diff)} 个百分点" if fmt is pct_value else fmt(diff)
+def _mismatch(src: Source, path: tuple, title: str, rule: str, stated: Figure, computed: Figure, what: str) -> Problem:
+    """A stated figure against the one computed from its parts; rates say their base."""
+    if computed.unit == "pct":
+        gap = f"{q2(abs(stated.value - computed.value) * HUNDRED)} 个百分点"
+        what = f"按{computed.base}计算的"
+    else:
+        gap = Figure(abs(stated.value - computed.value), computed.unit).number
     return src.problem(
-        path, f"所填 {fmt(stated)} 与{what} {fmt(computed)} 不符（相差 {gap}）",
-        title=title, rule=rule, stated=fmt(stated), computed=fmt(computed))
+        path, f"所填 {stated.number} 与{what} {computed.number} 不符（相差 {gap}）",
+        title=title, rule=rule, stated=stated.number, computed=computed.number)
 
 
-def _differs(stated: Decimal, computed: Decimal, tol: Decimal) -> bool:
-    return abs(stated - computed) > tol
+def _differs(stated: Figure, computed: Figure, tol: Decimal) -> bool:
+    scale = HUNDRED if computed.unit == "pct" else 1  # rate tolerances are in percentage points
+    return abs(stated.value - computed.value) * scale > tol
 
 
 # --- indicator tree ---------------------------------------------------------------------
 
-def _walk(nodes: list[Indicator], path: tuple, level: int) -> Iterator[tuple[Indicator, tuple, int]]:
+def _walk(nodes: tuple, path: tuple, level: int) -> Iterator[tuple[Any, tuple, int]]:
     for i, node in enumerate(nodes):
         here = path + (i,)
         yield node, here, level
@@ -89,48 +94,49 @@ def _walk(nodes: list[Indicator], path: tuple, level: int) -> Iterator[tuple[Ind
 LEVEL_CN = {1: "一级", 2: "二级", 3: "三级"}
 
 
-def tree_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    tol = report.settings.tolerance
-    for node, path, level in _walk(report.indicators, ("indicators",), 1):
+def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    tol = r.settings.tolerance
+    for node, path, level in _walk(r.indicators, ("indicators",), 1):
         label = f"{LEVEL_CN.get(level, f'{level}级')}指标「{node.name}」"
         if level > MAX_DEPTH:
             yield src.problem(path, f"指标体系最多三级，此处是第 {level} 级", title=label, rule="tree.depth")
         if node.is_leaf:
-            if node.score > node.weight + tol:
-                yield src.problem(path + ("score",), f"得分 {points(node.score)} 超过分值 {weight(node.weight)}",
-                                  title=label + "·得分", rule="tree.score_range", stated=points(node.score), computed=weight(node.weight))
+            if node.score.value > node.weight.value + tol:
+                yield src.problem(path + ("score",), f"得分 {node.score.number} 超过分值 {node.weight.number}",
+                                  title=label + "·得分", rule="tree.score_range", stated=node.score.number,
+                                  computed=node.weight.number)
             continue
         if node.weight is not None and _differs(node.weight, node.total_weight, tol):
             yield _mismatch(src, path + ("weight",), label + "·分值", "tree.weight_sum",
-                            node.weight, node.total_weight, "下级指标分值合计", weight)
+                            node.weight, node.total_weight, "下级指标分值合计")
         if node.score is not None and _differs(node.score, node.total_score, tol):
             yield _mismatch(src, path + ("score",), label + "·得分", "tree.score_sum",
-                            node.score, node.total_score, "下级指标得分合计", points)
-    if _differs(report.total_weight, HUNDRED, tol):
-        parts = f"（其中预算执行率 {weight(report.extra_weight)} 分）" if report.extra_weight else ""
-        yield src.problem(("indicators",), f"指标分值合计为 {weight(report.total_weight)}{parts}，应为 100",
-                          title="指标体系", rule="tree.total_weight", stated=weight(report.total_weight), computed="100")
+                            node.score, node.total_score, "下级指标得分合计")
+    if abs(r.total_weight.value - HUNDRED) > tol:
+        parts = f"（其中{r.execution_part.name} {r.execution_part.weight.number} 分）" if r.execution_part else ""
+        yield src.problem(("indicators",), f"指标分值合计为 {r.total_weight.number}{parts}，应为 100",
+                          title="指标体系", rule="tree.total_weight", stated=r.total_weight.number, computed="100")
 
 
-def total_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    tol = report.settings.tolerance
-    if report.stated_total_score is not None and _differs(report.stated_total_score, report.total_score, tol):
+def total_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    tol = r.settings.tolerance
+    if r.stated_total_score is not None and _differs(r.stated_total_score, r.total_score, tol):
         yield _mismatch(src, ("stated_total_score",), "总得分（填报数）", "total.score",
-                        report.stated_total_score, report.total_score, "各指标得分合计", points)
-    if report.stated_grade is not None:
-        grades = [b.grade for b in report.settings.grade_bands]
-        if report.stated_grade not in grades:
-            yield src.problem(("stated_grade",), f"等级应为 {'、'.join(grades)} 之一，收到 {report.stated_grade!r}",
+                        r.stated_total_score, r.total_score, "各指标得分合计")
+    if r.stated_grade is not None:
+        grades = [b.grade for b in r.settings.grade_bands]
+        if r.stated_grade not in grades:
+            yield src.problem(("stated_grade",), f"等级应为 {'、'.join(grades)} 之一，收到 “{r.stated_grade}”",
                               title="评价等级（填报数）", rule="total.grade")
-        elif report.stated_grade != report.grade:
+        elif r.stated_grade != r.grade:
             yield src.problem(("stated_grade",),
-                              f"所填等级“{report.stated_grade}”与总分 {points(report.total_score)} 对应的等级“{report.grade}”不符",
-                              title="评价等级（填报数）", rule="total.grade", stated=report.stated_grade, computed=report.grade)
+                              f"所填等级“{r.stated_grade}”与总分 {r.total_score.number} 对应的等级“{r.grade}”不符",
+                              title="评价等级（填报数）", rule="total.grade", stated=r.stated_grade, computed=r.grade)
 
 
 # --- money ------------------------------------------------------------------------------
 
-def _spending_rules(s: Spending, path: tuple, title: str, tol: Decimal, src: Source) -> Iterator[Problem]:
+def _spending_rules(s: Any, path: tuple, title: str, tol: Decimal, src: Source) -> Iterator[Problem]:
     if s.has_split and s.basic is not None and _differs(s.basic, s.basic_total, tol):
         yield _mismatch(src, path + ("basic",), title + "·基本支出", "money.basic_sum",
                         s.basic, s.basic_total, "人员经费与公用经费之和")
@@ -139,22 +145,22 @@ def _spending_rules(s: Spending, path: tuple, title: str, tol: Decimal, src: Sou
                         s.stated_total, s.total, "基本支出与项目支出之和")
 
 
-def _rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Decimal | None,
-               computed: Decimal | None, base: str, tol: Decimal) -> Iterator[Problem]:
+def _rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Figure | None,
+               computed: Figure | None, tol: Decimal, base_missing: str) -> Iterator[Problem]:
+    """A stated rate against its computed value; the message names the base from the same Figure the report prints."""
     if stated is None:
         return
     if computed is None:
-        yield src.problem(path, f"无法核对：{base}为零或未填写", title=title, rule=rule, severity=WARNING)
+        yield src.problem(path, f"无法核对：{base_missing}", title=title, rule=rule, severity=WARNING)
         return
-    percent = computed * HUNDRED
-    if _differs(stated, percent, tol):
-        yield _mismatch(src, path, title, rule, stated, percent, f"按{base}计算的", pct_value)
+    if _differs(stated, computed, tol):
+        yield _mismatch(src, path, title, rule, stated, computed, "")
 
 
-def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     if not isinstance(report.funds, DeptFunds):
         return
-    f, tol = report.funds, report.settings.tolerance
+    f, tol = r.funds, r.settings.tolerance
     if f.income is not None and f.income.stated_total is not None and _differs(f.income.stated_total, f.income.total, tol):
         yield _mismatch(src, ("funds", "income", "stated_total"), "收入合计", "money.income_sum",
                         f.income.stated_total, f.income.total, "财政拨款收入、其他收入与年初结转结余之和")
@@ -169,121 +175,112 @@ def dept_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
         elif _differs(f.stated_carryover_end, f.carryover_end, tol):
             yield _mismatch(src, ("funds", "stated_carryover_end"), "年末结转结余", "money.carryover",
                             f.stated_carryover_end, f.carryover_end, "收入合计减支出合计")
-    if f.carryover_end is not None and f.carryover_end < 0:
-        yield src.problem(("funds", "income"), f"决算支出 {money(f.final.total)} 大于收入合计 {money(f.income.total)}，年末结转结余为负",
+    if f.carryover_end is not None and f.carryover_end.negative:
+        yield src.problem(("funds", "income"),
+                          f"决算支出 {f.final.total.number} 大于收入合计 {f.income.total.number}，年末结转结余为负",
                           title="收入", rule="money.carryover_negative", severity=WARNING)
-    rtol = report.settings.rate_tolerance
-    base = f"决算支出÷{f.execution_base_label}"
+    rtol = r.settings.rate_tolerance
+    no_budget = "预算数为零或未填写"
     yield from _rate_rule(src, ("funds", "stated_execution_rate"), "预算执行率", "rate.execution",
-                          f.stated_execution_rate, f.execution_rate, base, rtol)
+                          f.stated_execution_rate, f.execution_rate, rtol, no_budget)
     yield from _rate_rule(src, ("funds", "stated_arrival_rate"), "资金到位率", "rate.arrival",
-                          f.stated_arrival_rate, f.arrival_rate, f"实际到位数÷{f.execution_base_label}", rtol)
+                          f.stated_arrival_rate, f.arrival_rate, rtol, "实际到位数或预算数未填写（或为零）")
     yield from _rate_rule(src, ("funds", "stated_usage_rate"), "资金使用率", "rate.usage",
-                          f.stated_usage_rate, f.usage_rate, "支出合计÷收入合计", rtol)
+                          f.stated_usage_rate, f.usage_rate, rtol, "收入合计为零或未填写")
     yield from _rate_rule(src, ("funds", "stated_change"), "较上年增减", "rate.change",
-                          f.stated_change, f.change_from_previous, "（本年决算支出−上年决算支出）÷上年决算支出", rtol)
-    if report.procurement is not None:
-        p = report.procurement
+                          f.stated_change, f.change_from_previous, rtol, "上年决算支出为零或未填写")
+    if r.procurement is not None:
+        p = r.procurement
         yield from _rate_rule(src, ("procurement", "stated_rate"), "政府采购执行率", "rate.procurement",
-                              p.stated_rate, p.rate, "实际采购÷采购预算", rtol)
-    yield from _share_rules(report, src)
-    yield from _level_rules(f.by_level, f.final.total, "决算支出合计", src, tol)
-    goals = getattr(report, "goals", None)
-    if goals is not None and goals.projects and f.execution_base is not None \
-            and goals.projects_total > f.execution_base.project + tol:
-        budget_project = f.execution_base.project
+                              p.stated_rate, p.rate, rtol, "采购预算为零")
+    yield from _share_rules(r, src)
+    yield from _level_rules(f.by_level_total, f.final.total, "决算支出合计", src, tol)
+    goals = getattr(r, "goals", None)
+    base = f.execution_base
+    if goals is not None and goals.projects and base is not None \
+            and goals.projects_total.value > base.project.value + tol:
         yield src.problem(("goals", "projects"),
-                          f"所列项目预算合计 {money(goals.projects_total)} 超过项目支出预算 {money(budget_project)}",
+                          f"所列项目预算合计 {goals.projects_total.number} 超过项目支出预算 {base.project.number}",
                           title="部门项目具体计划目标", rule="money.projects_sum", severity=WARNING,
-                          stated=money(goals.projects_total), computed=money(budget_project))
+                          stated=goals.projects_total.number, computed=base.project.number)
 
 
-def project_money_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     if not isinstance(report, ProjectSelfReport):
         return
-    f, tol = report.funds, report.settings.tolerance
+    f, tol = r.funds, r.settings.tolerance
     sources = [line.source for line in f.lines]
     for i, line in enumerate(f.lines):
         if sources.index(line.source) != i:
             yield src.problem(("funds", "lines", i, "source"), f"资金来源“{line.source}”重复填写",
                               title="资金来源", rule="money.fund_source_duplicate")
     yield from _rate_rule(src, ("funds", "stated_rate"), "预算执行率", "rate.execution",
-                          f.stated_rate, f.execution_rate, "全年执行数÷全年预算数", report.settings.rate_tolerance)
-    yield from _level_rules(f.by_level, f.spent, "全年执行数合计", src, tol)
+                          f.stated_rate, f.execution_rate, r.settings.rate_tolerance, "全年预算数为零")
+    yield from _level_rules(f.by_level_total, f.spent, "全年执行数合计", src, tol)
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
-                        f.stated_score, f.score, f"按{f.scoring}法计算的得分", points)
+                        f.stated_score, f.score, f"按{f.scoring}法计算的得分")
 
 
-SHARE_TITLES = {"basic": "基本支出占比", "project": "项目支出占比", "personnel": "人员经费占比", "public": "公用经费占比"}
+SHARES = {"basic": ("基本支出占比", "basic_share"), "project": ("项目支出占比", "project_share"),
+          "personnel": ("人员经费占比", "personnel_share"), "public": ("公用经费占比", "public_share")}
 
 
-def _share_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    f = report.funds
+def _share_rules(r: Any, src: Source) -> Iterator[Problem]:
+    f = r.funds
     stated = f.stated_shares
     if stated is None:
         return
-    fin, rtol = f.final, report.settings.rate_tolerance
-    parts = {"basic": fin.basic_total, "project": fin.project,
-             "personnel": fin.personnel, "public": fin.public}
-    for key, title in SHARE_TITLES.items():
-        value = getattr(stated, key)
-        if value is None:
-            continue
-        path = ("funds", "stated_shares", key)
-        if parts[key] is None:
-            yield src.problem(path, "无法核对：决算支出未分列人员经费和公用经费", title=title, rule="money.shares", severity=WARNING)
-            continue
-        yield from _rate_rule(src, path, title, "money.shares", value, ratio(parts[key], fin.total), "占决算支出合计", rtol)
+    rtol = r.settings.rate_tolerance
+    for key, (title, computed) in SHARES.items():
+        yield from _rate_rule(src, ("funds", "stated_shares", key), title, "money.shares", getattr(stated, key),
+                              getattr(f.final, computed), rtol, "决算支出未分列人员经费和公用经费")
     if stated.basic is not None and stated.project is not None:
-        total = stated.basic + stated.project
+        total = Figure(stated.basic.value + stated.project.value, "pct")
         # Two figures each rounded to 0.01 may miss 100 by up to 0.01 between them.
-        if abs(total - HUNDRED) > Decimal("0.01"):
-            yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {pct_value(total)}，应为 100%",
-                              title="支出占比", rule="money.shares_sum", stated=pct_value(total), computed="100.00%")
+        if abs(total.value - 1) * HUNDRED > Decimal("0.01"):
+            yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {total.number}，应为 100%",
+                              title="支出占比", rule="money.shares_sum", stated=total.number, computed="100.00%")
 
 
-def _level_rules(lines, total: Decimal, what: str, src: Source, tol: Decimal) -> Iterator[Problem]:
-    if not lines:
-        return
-    spent = level_totals(lines)["spent"]
-    if _differs(spent, total, tol):
-        path = ("funds", "by_level")
-        yield _mismatch(src, path, "预算执行（按资金级次）·实际支出数合计", "money.levels_sum", spent, total, what)
+def _level_rules(level_total: Any, total: Figure, what: str, src: Source, tol: Decimal) -> Iterator[Problem]:
+    if level_total is not None and _differs(level_total.spent, total, tol):
+        yield _mismatch(src, ("funds", "by_level"), "预算执行（按资金级次）·实际支出数合计", "money.levels_sum",
+                        level_total.spent, total, what)
 
 
 # --- survey and target points -----------------------------------------------------------
 
-def survey_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    s = report.survey
+def survey_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    s = r.survey
     if s is None:
         return
-    rtol = report.settings.rate_tolerance
-    if _differs(s.weight_total, HUNDRED, rtol):
-        yield src.problem(("survey", "groups"), f"各组权重合计为 {pct_value(s.weight_total)}，应为 100%",
-                          title="满意度调查·权重", rule="survey.weights", stated=pct_value(s.weight_total), computed="100.00%")
+    rtol = r.settings.rate_tolerance
+    if abs(s.weight_total.value - 1) * HUNDRED > rtol:
+        yield src.problem(("survey", "groups"), f"各组权重合计为 {s.weight_total.number}，应为 100%",
+                          title="满意度调查·权重", rule="survey.weights", stated=s.weight_total.number, computed="100.00%")
     for i, g in enumerate(s.groups):
-        if g.samples is not None and g.satisfied is not None and g.satisfied > g.samples:
-            yield src.problem(("survey", "groups", i, "satisfied"), f"满意问卷 {g.satisfied} 份多于有效问卷 {g.samples} 份",
+        if g.samples is not None and g.satisfied is not None and g.satisfied.value > g.samples.value:
+            yield src.problem(("survey", "groups", i, "satisfied"), f"满意问卷 {g.satisfied.number} 份多于有效问卷 {g.samples.number} 份",
                               title=f"调查对象「{g.name}」·满意问卷数", rule="survey.counts")
-    if s.stated_overall is not None and _differs(s.stated_overall, s.overall, rtol):
-        yield _mismatch(src, ("survey", "stated_overall"), "综合满意度", "survey.overall",
-                        s.stated_overall, s.overall, "各组满意度按权重加权平均的", pct_value)
+    yield from _rate_rule(src, ("survey", "stated_overall"), "综合满意度", "survey.overall",
+                          s.stated_overall, s.overall, rtol, "")
 
 
-def points_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    t = report.target_points
+def points_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    t = r.target_points
     if t is None:
         return
-    if t.completed > t.total:
-        yield src.problem(("target_points", "completed"), f"已完成 {t.completed} 个多于评价点总数 {t.total} 个",
+    if t.completed.value > t.total.value:
+        yield src.problem(("target_points", "completed"), f"已完成 {t.completed.number} 个多于评价点总数 {t.total.number} 个",
                           title="绩效目标实现情况·已完成", rule="points.counts")
-    elif t.incomplete is not None and t.completed + t.incomplete != t.total:
+    elif t.incomplete is not None and t.incomplete.value != t.not_completed.value:
         yield src.problem(("target_points", "incomplete"),
-                          f"已完成 {t.completed} 个加未完成 {t.incomplete} 个为 {t.completed + t.incomplete} 个，与评价点总数 {t.total} 个不符",
+                          f"已完成 {t.completed.number} 个加未完成 {t.incomplete.number} 个为 "
+                          f"{t.completed.value + t.incomplete.value} 个，与评价点总数 {t.total.number} 个不符",
                           title="绩效目标实现情况·未完成", rule="points.counts")
     yield from _rate_rule(src, ("target_points", "stated_rate"), "评价点完成率", "points.rate",
-                          t.stated_rate, t.rate, "已完成÷评价点总数", report.settings.rate_tolerance)
+                          t.stated_rate, t.rate, r.settings.rate_tolerance, "评价点总数为零")
 
 
 # --- figures quoted in the narrative ----------------------------------------------------
@@ -292,44 +289,46 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _STOP = r"[^。；;！？\n]"
 
 
-def _narratives(report: ReportBase) -> Iterator[tuple[tuple, str]]:
+def _narratives(r: Any) -> Iterator[tuple[tuple, str]]:
     for key in ("summary", "conclusion", "other"):
-        text = getattr(report, key)
+        text = getattr(r, key)
         if text:
             yield (key,), text
-    for node, path, _ in _walk(report.indicators, ("indicators",), 1):
+    for node, path, _ in _walk(r.indicators, ("indicators",), 1):
         if node.analysis:
             yield path + ("analysis",), node.analysis
 
 
-def narrative_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
-    tol = report.settings.tolerance
-    grades = "|".join(re.escape(b.grade) for b in report.settings.grade_bands)
+def narrative_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    tol = r.settings.tolerance
+    grades = "|".join(re.escape(b.grade) for b in r.settings.grade_bands)
     total_re = re.compile(rf"(?:总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")
     grade_re = re.compile(rf"(?:评价)?等级(?:为|是|：|:)?\s*[“\"「]?({grades})[”\"」]?")
     subtotal_res = [(ind, re.compile(re.escape(ind.name) + rf"{_STOP}{{0,24}}?得分(?:为|是|：|:)?\s*{_NUMBER}\s*分"))
-                    for ind in report.indicators]
-    for path, text in _narratives(report):
+                    for ind in r.indicators]
+    total = r.total_score
+    for path, text in _narratives(r):
         for m in total_re.finditer(text):
-            quoted = Decimal(m.group(1))
-            if _differs(quoted, report.total_score, tol):
-                yield src.problem(path, f"文字中写的「{m.group(0)}」与各指标得分合计 {points(report.total_score)} 分不符",
-                                  title="文字中的总得分", rule="narrative.total", stated=points(quoted), computed=points(report.total_score))
+            quoted = Figure(Decimal(m.group(1)), "points")
+            if _differs(quoted, total, tol):
+                yield src.problem(path, f"文字中写的「{m.group(0)}」与各指标得分合计 {total.number} 分不符",
+                                  title="文字中的总得分", rule="narrative.total", stated=quoted.number, computed=total.number)
         for m in grade_re.finditer(text):
-            if m.group(1) != report.grade:
-                yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {points(report.total_score)} 对应的等级“{report.grade}”不符",
-                                  title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=report.grade)
+            if m.group(1) != r.grade:
+                yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {total.number} 对应的等级“{r.grade}”不符",
+                                  title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=r.grade)
         for ind, pattern in subtotal_res:
             for m in pattern.finditer(text):
-                quoted = Decimal(m.group(1))
+                quoted = Figure(Decimal(m.group(1)), "points")
                 if _differs(quoted, ind.total_score, tol):
-                    yield src.problem(path, f"文字中写的「{m.group(0)}」与评分表中「{ind.name}」得分 {points(ind.total_score)} 分不符",
-                                      title="文字中的一级指标得分", rule="narrative.subtotal", stated=points(quoted), computed=points(ind.total_score))
+                    yield src.problem(path, f"文字中写的「{m.group(0)}」与评分表中「{ind.name}」得分 {ind.total_score.number} 分不符",
+                                      title="文字中的一级指标得分", rule="narrative.subtotal",
+                                      stated=quoted.number, computed=ind.total_score.number)
 
 
 # --- problems and suggestions -----------------------------------------------------------
 
-def link_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+def link_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     ids: dict[str, int] = {}
     for i, p in enumerate(report.problems):
         if p.id is None:
@@ -341,15 +340,14 @@ def link_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
     answered = set()
     for i, s in enumerate(report.suggestions):
         for j, ref in enumerate(s.answers):
-            target = report.problem_by_ref(ref)
-            if target is None:
+            number = problem_number(report, ref)
+            if number is None:
                 yield src.problem(("suggestions", i, "answers", j), f"引用的问题“{ref}”不存在",
                                   title=f"建议「{s.title}」·对应问题", rule="link.missing_problem")
-            else:
-                answered.add(id(target))
+            answered.add(number)
     if report.suggestions:
         for i, p in enumerate(report.problems):
-            if id(p) not in answered:
+            if i + 1 not in answered:
                 yield src.problem(("problems", i), "没有任何建议回应这个问题",
                                   title=f"问题「{p.title}」", rule="link.unanswered", severity=WARNING)
 
@@ -360,12 +358,12 @@ def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             yield from _texts(getattr(value, name), path + (name,))
-    elif isinstance(value, list):
+    elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             yield from _texts(item, path + (i,))
 
 
-def text_rules(report: ReportBase, src: Source) -> Iterator[Problem]:
+def text_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     for path, text in _texts(report, ()):
         bad = invalid_chars(text)
         if bad:
@@ -378,5 +376,5 @@ RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_ru
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:
-    src = source_of(report)
-    return [p for rule in rules for p in rule(report, src)]
+    src, r = source_of(report), view(report)
+    return [p for rule in rules for p in rule(report, r, src)]

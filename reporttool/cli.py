@@ -15,7 +15,8 @@ from .document import display_width
 from .errors import ERROR, SEVERITY_CN, Problem, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
-from .templates import template_set
+from .formats import ANNEX_FORMATS, REPORT_FORMATS, describe
+from .templates import kind_file, template_set
 
 app = typer.Typer(
     name="reporttool",
@@ -84,11 +85,11 @@ def summary(problems: list[Problem]) -> str:
     return f"{n_err} 个错误，{n_warn} 个警告"
 
 
-def parse_formats(value: str, allowed: tuple[str, ...] = api.FORMATS) -> list[str]:
+def parse_formats(value: str, allowed: tuple[str, ...] = REPORT_FORMATS) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in allowed]
     if bad or not formats:
-        raise typer.BadParameter(f"可选格式：{','.join(allowed)}；收到 {value!r}")
+        raise typer.BadParameter(f"可选格式：{describe(allowed)}；收到 {value!r}")
     return list(dict.fromkeys(formats))
 
 
@@ -106,13 +107,13 @@ def checked(report, templates, custom, force: bool) -> list[Problem]:
 @guarded
 def render(
     file: ReportFile,
-    formats: str = typer.Option("docx,md", "-f", "--format", help="输出格式，逗号分隔：docx,md"),
+    formats: str = typer.Option(",".join(REPORT_FORMATS), "-f", "--format", help=f"输出格式，逗号分隔：{describe(REPORT_FORMATS)}"),
     outdir: OutDir = Path("."),
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
 ) -> None:
-    """生成报告（Word 和/或 Markdown）。"""
+    """生成报告（各输出格式见 -f）。"""
     fmts = parse_formats(formats)
     templates, custom = setup(template, outline)
     report = load(file)
@@ -214,14 +215,14 @@ def check(
 def annex(
     file: ReportFile,
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
-    formats: str = typer.Option("docx,xlsx,md", "-f", "--format", help="输出格式，逗号分隔：docx,xlsx,md"),
+    formats: str = typer.Option(",".join(ANNEX_FORMATS), "-f", "--format", help=f"输出格式，逗号分隔：{describe(ANNEX_FORMATS)}"),
     outdir: OutDir = Path("."),
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
 ) -> None:
     """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致。"""
-    fmts = parse_formats(formats, api.ANNEX_FORMATS)
+    fmts = parse_formats(formats, ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     templates, custom = setup(template, outline)
     report = load(file)
@@ -247,7 +248,7 @@ def new(
 ) -> None:
     """生成带中文注释的 YAML 模板，照着填写即可。"""
     _kind(kind)
-    text = template_set().find(f"kinds/{kind}/skeleton.yaml").read_text(encoding="utf-8")
+    text = template_set().find(kind_file(kind, "skeleton.yaml")).read_text(encoding="utf-8")
     if output is None:
         sys.stdout.write(text)
         return
@@ -346,7 +347,7 @@ def outline_export(
     force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
 ) -> None:
     """导出标准大纲（YAML，带注释），修改后用 --outline 文件 传给 render、validate、outline check。"""
-    source = template_set().find(f"kinds/{_kind(kind)}/outline.yaml")
+    source = template_set().find(kind_file(_kind(kind), "outline.yaml"))
     if file.exists() and not force:
         err(f"{file} 已存在，未覆盖（如需覆盖请加 --force）")
         raise typer.Exit(1)

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Literal, Optional, Union
+from typing import Literal, Optional, Union
 
 Align = Literal["left", "center", "right"]
 
@@ -35,7 +35,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-NumberKind = Literal["money", "pct", "points", "weight", "int"]
+NumberKind = Literal["money", "pct", "points", "weight", "count"]
 
 
 @dataclass
@@ -107,12 +107,6 @@ class Document:
 
 def header_row(titles: list[str]) -> list[Cell]:
     return [Cell(t, bold=True, align="center") for t in titles]
-
-
-def number_cell(formatter: Callable, kind: NumberKind) -> Callable[..., Cell]:
-    def make(value, bold: bool = False) -> Cell:
-        return Cell(formatter(value), align="right", bold=bold, value=value, number=kind)
-    return make
 
 
 def span(rows: list[list[Cell]], col: int, start: int, count: int, colspan: int = 1) -> None:

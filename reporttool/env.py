@@ -1,17 +1,16 @@
-"""The one Jinja environment factory: sandboxed, StrictUndefined, filters registered once."""
+"""The one Jinja environment factory: strict about missing values, filters registered once."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, Literal
 
-from jinja2 import BaseLoader, StrictUndefined
-from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import BaseLoader, Environment, StrictUndefined, Undefined
 from markupsafe import Markup
 
 from . import filters
-from .model import ratio
+from .sandbox import ALLOWED_OUTPUT, Sandbox
+from .view import Figure
 
 # Characters XML 1.0 forbids. Word's manual line break \x0b is kept apart: in paragraph text it
 # survives as the in-paragraph break (a newline separates paragraphs), and each output maps it.
@@ -49,39 +48,46 @@ def md_block(value: str) -> Markup:
     return Markup(_MD_LINE_START.sub(r"\1\\\2", text).replace(LINE_BREAK, "<br>"))
 
 
+class Strict(StrictUndefined):
+    """Missing values stop the render; not even repr() lets one reach the page as text."""
+
+    __repr__ = StrictUndefined._fail_with_undefined_error
+
+
 def _finalizer(flavor: Flavor):
     def finalize(value: Any) -> Any:
         if value is None:
             raise TemplateOutputError("模板输出了空值（None）：请先判断该字段是否填写")
-        if isinstance(value, Markup) or not isinstance(value, str):
+        if isinstance(value, Undefined):
+            value._fail_with_undefined_error()
+        if isinstance(value, Figure):
+            value = value.text
+        elif isinstance(value, Markup):
+            return value
+        elif isinstance(value, bool) or not isinstance(value, ALLOWED_OUTPUT):
+            raise TemplateOutputError(f"模板只能输出文字和数字，不能输出{_what(value)}")
+        if not isinstance(value, str):
             return value
         value = clean_text(value, keep_breaks=(flavor == "text"))
         return md_escape(value) if flavor == "markdown" else value
     return finalize
 
 
-MAX_REPEAT = 100_000
+def _what(value: Any) -> str:
+    if isinstance(value, bool):
+        return "真假值"
+    if isinstance(value, (list, tuple, dict, set)):
+        return "列表或映射"
+    return "数据块（请写出其中的字段）"
 
 
-class Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, also refusing size bombs such as 'x' * 10**9."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 64:
-            raise SecurityError("模板中的乘方过大，已拒绝")
-        if operator == "*":
-            for seq, n in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
-                    raise SecurityError("模板中的重复次数过大，已拒绝")
-        return super().call_binop(context, operator, left, right)
-
-
-def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", **globals_: Any) -> Sandbox:
-    env = Sandbox(
+def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", *, sandboxed: bool = False,
+             **globals_: Any) -> Environment:
+    """Our own templates run as they are; a user's run in the sandbox (``sandbox.py``)."""
+    cls = Sandbox if sandboxed else Environment
+    env = cls(
         loader=loader,
-        undefined=StrictUndefined,
+        undefined=Strict,
         autoescape=(flavor == "docx"),
         finalize=_finalizer(flavor),
         trim_blocks=True,
@@ -90,6 +96,5 @@ def make_env(loader: BaseLoader | None = None, flavor: Flavor = "text", **global
     )
     filters.register(env)
     env.filters["md"] = md_block
-    env.filters["ratio"] = ratio
     env.globals.update(globals_)
     return env

@@ -24,19 +24,9 @@ def money(value: Decimal | int | None) -> str:
     return MISSING if value is None else f"{q2(value):,.2f}"
 
 
-def wan(value: Decimal | int | None) -> str:
-    """Amount in 万元: '6,348.37万元'"""
-    return MISSING if value is None else money(value) + "万元"
-
-
 def pct(fraction: Decimal | None) -> str:
     """A computed rate (0.9539...) as '95.39%'."""
     return MISSING if fraction is None else f"{q2(Decimal(fraction) * 100):,.2f}%"
-
-
-def pct_value(percent: Decimal | None) -> str:
-    """A rate already in percent (95.39) as '95.39%'."""
-    return MISSING if percent is None else f"{q2(percent):,.2f}%"
 
 
 def points(value: Decimal | int | None) -> str:
@@ -103,22 +93,22 @@ def sentence(text: str) -> str:
     return text if not text or text[-1] in "。！？；：.!?;:）)”」" else text + "。"
 
 
+def dash(value: Any) -> Any:
+    """A figure that may be unknown (a rate on a zero base) prints as — instead of stopping the render."""
+    return MISSING if value is None else value
+
+
 def join_cn(items: Any, sep: str = "、") -> str:
     return sep.join(str(i) for i in items)
 
 
+# What templates may call. Numbers need no filter: a Figure prints with its own unit.
 FILTERS = {
-    "money": money,
-    "wan": wan,
-    "pct": pct,
-    "pct_value": pct_value,
-    "points": points,
-    "weight": weight,
-    "count": count,
     "cn_number": cn_number,
     "ordinal": ordinal,
     "cndate": cndate,
     "join_cn": join_cn,
+    "dash": dash,
     "sentence": sentence,
 }
 

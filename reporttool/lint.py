@@ -1,80 +1,38 @@
-"""Check templates against the model before anything renders.
+"""Check templates before anything renders, as strictly as rendering would.
 
-Section macros are read statically: variables are typed from the model (``r`` is the report,
-``{% set %}`` and ``{% for %}`` carry types, item macros get their item's type from the outline,
-shared macros get the types of their call sites), and every attribute chain is resolved against
-the model's fields and properties. Skins are rendered once on a sample document holding every
-kind of block.
+Section macros are read statically: variables are typed from the report's view (``r`` is the
+view, ``{% set %}`` and ``{% for %}`` carry types, item macros get their item's type from the
+outline, shared macros get the types of their call sites), and every attribute chain must name a
+declared field of the view. Then each kind's skeleton report is built through the templates and
+each format's skin renders a sample document, under the same sandbox and time limit as a real
+render, so lint refuses whatever render would.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import types
-import typing
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateNotFound, nodes
-from pydantic import BaseModel
+from jinja2 import TemplateError, TemplateNotFound, nodes
 
-from .errors import Problem
 from .document import AnnexHeading, Cell, Column, Document, Heading, PageBreak, Paragraph, Signature, Table
-
-SECTIONS = "kinds/{kind}/sections.j2"
-
-
-@dataclass(frozen=True)
-class ListOf:
-    item: Any
+from .errors import Problem, UserError
+from .formats import SKINS
+from .model import REPORT_KINDS
+from .outline import Outline
+from .view import SPECS, ListOf, report_view_class
 
 
-def type_of(annotation: Any) -> Any:
-    """A model class, ListOf(...), or None when the value is a plain scalar or unknown."""
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return type_of(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        known = [t for t in (type_of(a) for a in typing.get_args(annotation)) if t is not None]
-        return known[0] if len(known) == 1 else None
-    if origin in (list, tuple):
-        args = typing.get_args(annotation)
-        return ListOf(type_of(args[0])) if args else ListOf(None)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+def fields_of(kind: Any) -> dict[str, Any] | None:
+    """The declared fields of a view type, or None for plain values and unknown types."""
+    return SPECS.get(kind) if isinstance(kind, type) else None
 
 
-@functools.lru_cache(maxsize=None)
-def attribute_type(model: type[BaseModel], attr: str) -> tuple[bool, Any]:
-    """(exists, type) of ``model.attr``: a field, a property, or any other public attribute."""
-    if attr in model.model_fields:
-        return True, type_of(model.model_fields[attr].annotation)
-    member = getattr(model, attr, None)
-    if member is None:
-        return False, None
-    func = member.fget if isinstance(member, property) else getattr(member, "func", None)
-    if func is not None:
-        try:
-            return True, type_of(typing.get_type_hints(func).get("return"))
-        except Exception:  # unresolvable annotation: exists, type unknown
-            return True, None
-    return True, None
-
-
-def path_type(model: type[BaseModel], dotted: str) -> tuple[bool, Any]:
-    current: Any = model
-    for part in dotted.split("."):
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return True, None
-        exists, current = attribute_type(current, part)
-        if not exists:
-            return False, None
-    return True, current
+def attribute_type(base: type, attr: str) -> tuple[bool, Any]:
+    fields = SPECS[base]
+    return (attr in fields), (fields[attr].spec if attr in fields else None)
 
 
 def _chain(node: nodes.Node) -> str:
@@ -86,16 +44,17 @@ def _chain(node: nodes.Node) -> str:
 
 
 class _Checker:
-    def __init__(self, name: str, filename: str, env: Any = None):
+    def __init__(self, name: str, filename: str, templates: Any):
         self.name = name
         self.filename = filename
-        self.env = env
+        self.templates = templates
+        self.env = templates.text_env
         self.problems: list[Problem] = []
         self.calls: dict[str, list[list[Any]]] = {}  # imported macro -> argument types at each call
 
     def loadable(self, name: str) -> bool:
         try:
-            self.env.loader.get_source(self.env, name)
+            self.templates.loader.locate(name)
             return True
         except TemplateNotFound:
             return False
@@ -111,12 +70,12 @@ class _Checker:
             if node.attr.startswith("_"):
                 self.error(node, f"{_chain(node)}：模板不允许访问以下划线开头的属性")
                 return None
-            if isinstance(base, type) and issubclass(base, BaseModel):
-                exists, kind = attribute_type(base, node.attr)
-                if not exists:
-                    fields = "、".join(base.model_fields)
-                    self.error(node, f"{_chain(node)}：数据模型 {base.__name__} 中没有 {node.attr}（可用字段：{fields}）")
-                return kind
+            fields = fields_of(base)
+            if fields is not None:
+                if node.attr not in fields:
+                    self.error(node, f"{_chain(node)}：报告数据中没有 {node.attr}（此处可用：{'、'.join(fields)}）")
+                    return None
+                return fields[node.attr].spec
             return None
         if isinstance(node, nodes.Call):
             args = [self.typeof(a, env) for a in node.args]
@@ -125,6 +84,8 @@ class _Checker:
             func = node.node
             if isinstance(func, nodes.Getattr) and isinstance(func.node, nodes.Name) and env.get(func.node.name) == "module":
                 self.calls.setdefault(func.attr, []).append(args)
+            elif isinstance(func, nodes.Getattr) and fields_of(self.typeof(func.node, env)) is not None:
+                self.error(node, f"{_chain(func)}：报告数据只能读取，不能调用")
             else:
                 self.typeof(func, env)
             return None
@@ -185,33 +146,38 @@ class _Checker:
             self.body(macro.body, scope)
 
 
-def lint_sections(env: Any, kind: str, report_model: type[BaseModel], outline: Any, outline_file: str = "") -> list[Problem]:
-    """Problems in kinds/<kind>/sections.j2, the macro files it imports, and the outline's data paths."""
-    name = SECTIONS.format(kind=kind)
-    source, filename, _ = env.loader.get_source(env, name)
-    checker = _Checker(name, filename, env)
+def lint_sections(templates: Any, kind: str, outline: Outline) -> list[Problem]:
+    """Problems in kinds/<kind>/sections.j2 and the macro files it imports, typed against the view."""
+    from .templates import kind_file
+
+    env = templates.text_env
+    name = kind_file(kind, "sections.j2")
+    source, filename, _ = templates.loader.get_source(env, name)
+    checker = _Checker(name, filename, templates)
     params: dict[str, list[Any]] = {}
-    problems = []
-    outline_lines = Path(outline_file).read_text(encoding="utf-8").splitlines() if outline_file else []
     for s in outline.walk():
-        for key, field in (("when", s.when), ("each", s.each)):
-            if field and not path_type(report_model, field)[0]:
-                line = next((i for i, text in enumerate(outline_lines, 1) if re.search(rf"\b{key}:\s*{re.escape(field)}\s*$", text)), None)
-                problems.append(Problem(message=f"章节「{s.title}」引用的数据 {field} 在数据模型中不存在",
-                                        file=outline_file, line=line, rule="template.outline_path"))
         if s.each and s.item_body:
-            exists, kind_ = path_type(report_model, s.each)
-            params[s.item_body] = [kind_.item if isinstance(kind_, ListOf) else None, None]
+            spec = _path_spec(report_view_class(kind), s.each)
+            params[s.item_body] = [spec.item if isinstance(spec, ListOf) else None, None]
     tree = env.parse(source, name, filename)
-    checker.macros(tree, {"r": report_model}, params)
+    checker.macros(tree, {"r": report_view_class(kind)}, params)
+    problems = []
     for imp in tree.find_all(nodes.Import):
         if isinstance(imp.template, nodes.Const) and checker.loadable(imp.template.value):
-            imported, ifile, _ = env.loader.get_source(env, imp.template.value)
-            sub = _Checker(imp.template.value, ifile, env)
+            imported, ifile, _ = templates.loader.get_source(env, imp.template.value)
+            sub = _Checker(imp.template.value, ifile, templates)
             merged = {m: next(iter(calls), []) for m, calls in checker.calls.items()}
             sub.macros(env.parse(imported, imp.template.value, ifile), {}, merged)
             problems += sub.problems
     return problems + checker.problems
+
+
+def _path_spec(root: type, dotted: str) -> Any:
+    current: Any = root
+    for part in dotted.split("."):
+        fields = fields_of(current)
+        current = fields[part].spec if fields and part in fields else None
+    return current
 
 
 def sample_document() -> Document:
@@ -227,11 +193,43 @@ def sample_document() -> Document:
 
 def lint_skins(templates: Any) -> list[Problem]:
     doc = sample_document()
-    problems = []
-    for name, render in (("report.md.j2", templates.markdown), ("report.docx", templates.docx)):
+    problems: list[Problem] = []
+    for fmt in SKINS:
         try:
-            render(doc)
-        except Exception as exc:  # a user's skin may fail in ways of its own: report it, never crash
-            text = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            problems.append(Problem(message=f"试生成时出错：{text}", file=str(templates.find(name)), rule="template.skin"))
+            templates.render(fmt.name, doc)
+        except UserError as exc:
+            problems += _as_problems(exc, "template.skin")
     return problems
+
+
+@functools.lru_cache(maxsize=None)
+def _skeleton(kind: str) -> Any:
+    """The built-in skeleton of a kind, which validates and fills every section."""
+    from .loading import load
+    from .templates import BUILTIN, kind_file
+
+    return load(BUILTIN / kind_file(kind, "skeleton.yaml"))
+
+
+def _as_problems(exc: UserError, rule: str) -> list[Problem]:
+    return exc.problems or [Problem(message=exc.message, rule=rule)]
+
+
+def lint_template_set(templates: Any) -> list[Problem]:
+    """Everything render --template would refuse, found before any report is rendered."""
+    from .templates import kind_file, template_problem
+
+    problems: list[Problem] = []
+    for kind in REPORT_KINDS:
+        try:
+            outline = templates.outline(kind)
+            found = lint_sections(templates, kind, outline)
+            problems += found
+            if not found:  # a trial run: errors only running shows (1/0, loops, sizes, time)
+                templates.build(_skeleton(kind), outline)
+        except UserError as exc:
+            problems += _as_problems(exc, "template.load")
+        except TemplateError as exc:
+            problems += template_problem(kind_file(kind, "sections.j2"), exc).problems
+    problems += lint_skins(templates)
+    return list(dict.fromkeys(problems))  # shared macros are checked once per kind

@@ -21,6 +21,7 @@ _SIMPLE = {
     "int_parsing": "应为整数",
     "int_from_float": "应为整数，不能带小数",
     "list_type": "应为列表（每一项以“- ”开头）",
+    "tuple_type": "应为列表（每一项以“- ”开头）",
     "model_type": "应为“字段: 值”形式的映射",
     "model_attributes_type": "应为“字段: 值”形式的映射",
     "dict_type": "应为“字段: 值”形式的映射",

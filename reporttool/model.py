@@ -1,8 +1,9 @@
 """The report schema: every field once, with its Chinese title and description.
 
-Derived figures (totals, rates, scores, grades) are properties computed from parts; the
-fields named ``stated_*`` hold figures copied from an official form, which the checks
-compare with the computed ones instead of trusting them.
+The model holds what the user typed and nothing derived: it is frozen after validation, and
+every total, rate, score and grade is computed once into the view (``view.py``). The fields
+named ``stated_*`` hold figures copied from an official form, which the checks compare with the
+computed ones instead of trusting them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
@@ -78,11 +79,18 @@ def _percent(value: Any) -> Decimal:
     return d
 
 
-Money = Annotated[Decimal, BeforeValidator(_money)]
-Points = Annotated[Decimal, BeforeValidator(_points)]
-Percent = Annotated[Decimal, BeforeValidator(_percent)]
+@dataclass(frozen=True)
+class Unit:
+    """How a number field is shown: money (万元), pct (typed in percent), points, weight, count."""
+    name: str
+
+
+Money = Annotated[Decimal, BeforeValidator(_money), Unit("money")]
+Points = Annotated[Decimal, BeforeValidator(_points), Unit("points")]
+Weight = Annotated[Decimal, BeforeValidator(_points), Unit("weight")]
+Percent = Annotated[Decimal, BeforeValidator(_percent), Unit("pct")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Count = Annotated[int, Field(ge=0, le=10_000_000), Unit("count")]
 
 
 def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
@@ -90,36 +98,23 @@ def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
-
-
-def total(values: Any) -> Any:
-    """The sum of the parts, or None when any part is unknown (a total is never guessed)."""
-    values = list(values)
-    return None if any(v is None for v in values) else sum(values)
-
-
-def ratio(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
-    """part / whole, or None when the base is missing or zero."""
-    if part is None or not whole:
-        return None
-    return part / whole
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 # --- settings ---------------------------------------------------------------------------
 
 class GradeBand(Model):
     grade: Text = F("等级", "等级名称，如 优、良、中、差")
-    min: Points = F("最低分", "达到该等级的最低总分（含）")
+    min: Weight = F("最低分", "达到该等级的最低总分（含）")
 
 
 DEFAULT_BANDS = [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
 
 
 class Settings(Model):
-    grade_bands: list[GradeBand] = F(
+    grade_bands: tuple[GradeBand, ...] = F(
         "评价等级分档", "从高到低排列的等级及最低分；默认 优≥90、良≥80、中≥60、差<60",
-        default_factory=lambda: [GradeBand(grade=g, min=m) for g, m in DEFAULT_BANDS])
+        default_factory=lambda: tuple(GradeBand(grade=g, min=m) for g, m in DEFAULT_BANDS))
     tolerance: Decimal = F("容差", "金额、分数的填报数与计算数允许的差额", default=Decimal("0.01"), ge=0, le=1)
     rate_tolerance: Decimal = F("比率容差", "比率的填报数与计算数允许的差额（百分点）", default=Decimal("0.01"), ge=0, le=1)
     score_table_rate: bool = F("评分表显示得分率", "附件“绩效评价指标评分表”是否增加得分率一列", default=False)
@@ -131,21 +126,12 @@ class Settings(Model):
             raise PydanticCustomError("rt_bands", "评价等级分档应按最低分从高到低排列，且最低分互不相同")
         return self
 
-    def grade_of(self, score: Decimal) -> str:
-        for band in self.grade_bands:
-            if score >= band.min:
-                return band.grade
-        return self.grade_bands[-1].grade
-
-    def grade_ticks(self, grade: str) -> str:
-        return " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in self.grade_bands)
-
 
 # --- indicator tree ---------------------------------------------------------------------
 
 class Indicator(Model):
     name: Text = F("指标名称", "一级、二级或三级指标的名称")
-    weight: Optional[Points] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
+    weight: Optional[Weight] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
     score: Optional[Points] = F("得分", "评价得分；末级指标必填，上级指标填写时须等于下级合计", None)
     explanation: Optional[str] = F("指标解释", "指标的含义与计算口径", None)
     criteria: Optional[str] = F("评分标准", "如何给分", None)
@@ -154,7 +140,7 @@ class Indicator(Model):
     actual: Optional[str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
     deviation: Optional[str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
     analysis: Optional[str] = F("绩效分析", "在“具体绩效分析”中对该指标的文字分析", None)
-    children: list["Indicator"] = F("下级指标", "下一层指标；末级指标不填", default_factory=list)
+    children: tuple["Indicator", ...] = F("下级指标", "下一层指标；末级指标不填", default=())
 
     @model_validator(mode="after")
     def _leaf_has_figures(self) -> "Indicator":
@@ -164,29 +150,6 @@ class Indicator(Model):
                 raise PydanticCustomError("rt_leaf", "末级指标「{name}」缺少{missing}",
                                           {"name": self.name, "missing": "、".join(missing)})
         return self
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self.children
-
-    @cached_property
-    def total_weight(self) -> Decimal:
-        if self.is_leaf:
-            return self.weight
-        return sum((c.total_weight for c in self.children), ZERO)
-
-    @cached_property
-    def total_score(self) -> Decimal:
-        if self.is_leaf:
-            return self.score
-        return sum((c.total_score for c in self.children), ZERO)
-
-    @property
-    def rate(self) -> Decimal | None:
-        return ratio(self.total_score, self.total_weight)
-
-    def depth(self) -> int:
-        return 1 + max((c.depth() for c in self.children), default=0)
 
 
 # --- narrative lists --------------------------------------------------------------------
@@ -212,13 +175,13 @@ class ProblemItem(Titled):
 
 
 class Suggestion(Titled):
-    answers: list[Union[str, int]] = F("对应问题", "本建议回应的问题编号（或序号 1、2…）", default_factory=list)
+    answers: tuple[Union[str, int], ...] = F("对应问题", "本建议回应的问题编号（或序号 1、2…）", default=())
 
 
 class Evaluation(Model):
     approach: Optional[str] = F("评价思路", "评价的总体思路", None)
     purpose: Optional[str] = F("评价目的", "为什么开展本次评价", None)
-    basis: list[Text] = F("评价依据", "政策文件、制度、预算批复等，每条一行", default_factory=list)
+    basis: tuple[Text, ...] = F("评价依据", "政策文件、制度、预算批复等，每条一行", default=())
     scope: Optional[str] = F("评价对象及范围", "评价覆盖的单位、资金和项目", None)
     period_start: Optional[date] = F("评价时段起", "默认为评价年度 1 月 1 日", None)
     period_end: Optional[date] = F("评价时段止", "默认为评价年度 12 月 31 日", None)
@@ -246,22 +209,14 @@ class Department(Model):
     self_name: Text = F("自称", "正文中部门的自称，如 我局、本单位", "本部门")
     rank: Optional[str] = F("机构级别", "如 正科级", None)
     setup: Optional[str] = F("机构设置说明", "挂牌、管理模式等补充说明", None)
-    divisions: list[Text] = F("内设科室", "内设机构名称", default_factory=list)
-    subordinate_units: list[Text] = F("下属单位", "下设的事业单位等", default_factory=list)
-    budget_units: list[Text] = F("纳入预算编报的单位", "纳入本年度部门预算编报的单位", default_factory=list)
-    staffing: list[Staffing] = F("人员编制", "按编制类型分列的编制数与实有人数", default_factory=list)
+    divisions: tuple[Text, ...] = F("内设科室", "内设机构名称", default=())
+    subordinate_units: tuple[Text, ...] = F("下属单位", "下设的事业单位等", default=())
+    budget_units: tuple[Text, ...] = F("纳入预算编报的单位", "纳入本年度部门预算编报的单位", default=())
+    staffing: tuple[Staffing, ...] = F("人员编制", "按编制类型分列的编制数与实有人数", default=())
     vehicles: Optional[Vehicles] = F("车辆", "公务用车编制与实有数", None)
-    functions: list[Text] = F("部门职能", "主要职能，每条一项", default_factory=list)
-    work: list[WorkItem] = F("部门工作完成情况", "年度重点工作及完成情况", default_factory=list)
+    functions: tuple[Text, ...] = F("部门职能", "主要职能，每条一项", default=())
+    work: tuple[WorkItem, ...] = F("部门工作完成情况", "年度重点工作及完成情况", default=())
     management: Optional[str] = F("部门管理制度", "内部控制、议事规则等制度建设情况", None)
-
-    @property
-    def staff_authorized(self) -> int:
-        return sum(s.authorized for s in self.staffing)
-
-    @property
-    def staff_actual(self) -> int | None:
-        return total(s.actual for s in self.staffing)
 
 
 class Income(Model):
@@ -269,10 +224,6 @@ class Income(Model):
     other: Money = F("其他收入", "事业收入、经营收入等其他收入（万元）", ZERO)
     carryover: Money = F("年初结转结余", "上年结转到本年的资金（万元）", ZERO)
     stated_total: Optional[Money] = F("收入合计（填报数）", "报表中的收入合计，用于核对", None)
-
-    @property
-    def total(self) -> Decimal:
-        return self.fiscal + self.other + self.carryover
 
 
 class Spending(Model):
@@ -291,41 +242,21 @@ class Spending(Model):
             raise PydanticCustomError("rt_basic", "人员经费 personnel 和公用经费 public 须同时填写")
         return self
 
-    @property
-    def has_split(self) -> bool:
-        return self.personnel is not None
-
-    @property
-    def basic_total(self) -> Decimal:
-        return self.personnel + self.public if self.has_split else self.basic
-
-    @property
-    def total(self) -> Decimal:
-        return self.basic_total + self.project
-
 
 class ThreePublic(Model):
     abroad: Money = F("因公出国（境）费", "万元", ZERO)
     vehicles: Money = F("公务用车购置及运行费", "万元", ZERO)
     reception: Money = F("公务接待费", "万元", ZERO)
 
-    @property
-    def total(self) -> Decimal:
-        return self.abroad + self.vehicles + self.reception
-
 
 FUNDING_LEVELS = ("中央", "省级", "市级", "区级", "县级", "其他")
 
 
 class LevelLine(Model):
-    level: Literal["中央", "省级", "市级", "区级", "县级", "其他"] = F("资金级次", "中央、省级、市级、区级（县级）或其他")
+    level: Literal[FUNDING_LEVELS] = F("资金级次", "中央、省级、市级、区级（县级）或其他")
     initial: Money = F("年初预算数", "万元")
     received: Optional[Money] = F("实际到位数", "万元", None)
     spent: Money = F("实际支出数", "万元")
-
-
-def level_totals(lines: list[LevelLine]) -> dict[str, Decimal | None]:
-    return {key: total(getattr(line, key) for line in lines) for key in ("initial", "received", "spent")}
 
 
 class Shares(Model):
@@ -350,52 +281,15 @@ class DeptFunds(Model):
     stated_usage_rate: Optional[Percent] = F("资金使用率（填报数）", "报告中的资金使用率（支出合计÷收入合计，%），用于核对", None)
     stated_change: Optional[Percent] = F("较上年增减（填报数）", "支出较上年增减的百分比（下降填负数），用于核对", None)
     stated_shares: Optional[Shares] = F("支出占比（填报数）", "各类支出占决算支出的比例（%），用于核对", None)
-    by_level: list[LevelLine] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列的预算、到位与支出，用于附件“预算执行表”",
-                                  default_factory=list)
-
-    @property
-    def execution_base(self) -> Spending | None:
-        return self.adjusted_budget or self.budget
-
-    @property
-    def execution_base_label(self) -> str:
-        return "调整后预算数" if self.adjusted_budget else "年初预算数"
-
-    @property
-    def execution_rate(self) -> Decimal | None:
-        base = self.execution_base
-        return None if base is None else ratio(self.final.total, base.total)
-
-    @property
-    def arrival_rate(self) -> Decimal | None:
-        base = self.execution_base
-        return None if base is None else ratio(self.received, base.total)
-
-    @property
-    def usage_rate(self) -> Decimal | None:
-        """支出合计 ÷ 收入合计 (资金使用率)."""
-        return None if self.income is None else ratio(self.final.total, self.income.total)
-
-    @property
-    def carryover_end(self) -> Decimal | None:
-        return None if self.income is None else self.income.total - self.final.total
-
-    @property
-    def change_from_previous(self) -> Decimal | None:
-        if self.previous_final is None:
-            return None
-        return ratio(self.final.total - self.previous_final, self.previous_final)
+    by_level: tuple[LevelLine, ...] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列的预算、到位与支出，用于附件“预算执行表”",
+                                  default=())
 
 
 class Procurement(Model):
     budget: Money = F("政府采购预算", "年度政府采购预算总额（万元）")
     actual: Money = F("实际采购金额", "年度实际政府采购支出（万元）")
-    items: list[Text] = F("采购项目", "本年政府采购项目名称", default_factory=list)
+    items: tuple[Text, ...] = F("采购项目", "本年政府采购项目名称", default=())
     stated_rate: Optional[Percent] = F("政府采购执行率（填报数）", "用于核对（%）", None)
-
-    @property
-    def rate(self) -> Decimal | None:
-        return ratio(self.actual, self.budget)
 
 
 class AssetItem(Model):
@@ -406,7 +300,7 @@ class AssetItem(Model):
 
 class Assets(Model):
     as_of: Optional[date] = F("截止日期", "默认为评价年度 12 月 31 日", None)
-    items: list[AssetItem] = F("资产明细", "按类别列示", default_factory=list)
+    items: tuple[AssetItem, ...] = F("资产明细", "按类别列示", default=())
 
 
 class ProjectGoal(Model):
@@ -419,11 +313,7 @@ class ProjectGoal(Model):
 
 class Goals(Model):
     overall: Text = F("部门总目标", "部门年度总体绩效目标")
-    projects: list[ProjectGoal] = F("部门项目具体计划目标", "各项目的绩效目标", default_factory=list)
-
-    @property
-    def projects_total(self) -> Decimal:
-        return sum((p.amount for p in self.projects if p.amount is not None), ZERO)
+    projects: tuple[ProjectGoal, ...] = F("部门项目具体计划目标", "各项目的绩效目标", default=())
 
 
 # --- project (project_self) -------------------------------------------------------------
@@ -441,7 +331,7 @@ class ProjectInfo(Model):
 
 
 class FundLine(Model):
-    source: Literal["当年财政拨款", "上年结转资金", "其他资金"] = F("资金来源", "当年财政拨款、上年结转资金或其他资金")
+    source: Literal[FUND_SOURCES] = F("资金来源", "当年财政拨款、上年结转资金或其他资金")
     initial: Money = F("年初预算数", "万元")
     budget: Money = F("全年预算数", "调整后的全年预算（万元）")
     received: Optional[Money] = F("实际到位数", "万元", None)
@@ -449,54 +339,14 @@ class FundLine(Model):
 
 
 class ProjectFunds(Model):
-    lines: list[FundLine] = F("资金明细", "按资金来源分列", min_length=1)
-    weight: Points = F("分值", "预算执行率的分值，通常为 10", Decimal(10))
+    lines: tuple[FundLine, ...] = F("资金明细", "按资金来源分列", min_length=1)
+    weight: Weight = F("分值", "预算执行率的分值，通常为 10", Decimal(10))
     scoring: Literal["比例", "分档"] = F(
         "执行率计分方法", "比例：分值×执行率（不超过分值）；分档：100% 满分、80% 以上 7 分、60% 以上 5 分、其余 0 分（按分值折算）", "比例")
     stated_score: Optional[Points] = F("执行率得分（填报数）", "用于核对", None)
     stated_rate: Optional[Percent] = F("预算执行率（填报数）", "用于核对（%）", None)
-    by_level: list[LevelLine] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列，用于附件“预算执行表”",
-                                  default_factory=list)
-
-    def _sum(self, attr: str) -> Decimal | None:
-        return total(getattr(line, attr) for line in self.lines)
-
-    @property
-    def initial(self) -> Decimal:
-        return self._sum("initial")
-
-    @property
-    def budget(self) -> Decimal:
-        return self._sum("budget")
-
-    @property
-    def received(self) -> Decimal | None:
-        return self._sum("received")
-
-    @property
-    def spent(self) -> Decimal:
-        return self._sum("spent")
-
-    @property
-    def execution_rate(self) -> Decimal | None:
-        return ratio(self.spent, self.budget)
-
-    @property
-    def arrival_rate(self) -> Decimal | None:
-        return ratio(self.received, self.budget)
-
-    def line(self, source: str) -> FundLine | None:
-        return next((line for line in self.lines if line.source == source), None)
-
-    @property
-    def score(self) -> Decimal:
-        rate = self.execution_rate or ZERO
-        if self.scoring == "比例":
-            return self.weight * min(rate, Decimal(1))
-        for floor, points in ((Decimal(1), 10), (Decimal("0.8"), 7), (Decimal("0.6"), 5)):
-            if rate >= floor:
-                return self.weight * points / 10
-        return ZERO
+    by_level: tuple[LevelLine, ...] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列，用于附件“预算执行表”",
+                                  default=())
 
 
 class AnnualGoal(Model):
@@ -513,21 +363,8 @@ class SurveyGroup(Model):
 
 
 class Survey(Model):
-    groups: list[SurveyGroup] = F("调查对象分组", "各类调查对象的样本、满意度与权重", min_length=1)
+    groups: tuple[SurveyGroup, ...] = F("调查对象分组", "各类调查对象的样本、满意度与权重", min_length=1)
     stated_overall: Optional[Percent] = F("综合满意度（填报数）", "报告中的综合满意度（%），用于核对", None)
-
-    @property
-    def weight_total(self) -> Decimal:
-        return sum((g.weight for g in self.groups), ZERO)
-
-    @property
-    def overall(self) -> Decimal:
-        """Weighted mean satisfaction, in percent."""
-        return sum((g.satisfaction * g.weight for g in self.groups), ZERO) / HUNDRED
-
-    @property
-    def samples(self) -> int | None:
-        return total(g.samples for g in self.groups)
 
 
 class TargetPoints(Model):
@@ -537,84 +374,30 @@ class TargetPoints(Model):
     incomplete: Optional[Count] = F("未完成（填报数）", "用于核对：应等于总数减已完成", None)
     stated_rate: Optional[Percent] = F("完成率（填报数）", "用于核对（%）", None)
 
-    @property
-    def rate(self) -> Decimal | None:
-        return ratio(Decimal(self.completed), Decimal(self.total))
-
 
 # --- reports ----------------------------------------------------------------------------
 
 class ReportBase(Model):
     _source: Any = PrivateAttr(default=None)
+    _view: Any = PrivateAttr(default=None)  # (id of the report, its view): see view.view()
 
     year: int = F("评价年度", "被评价的预算年度", ge=2000, le=2100)
     title: Optional[str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)
     summary: Optional[str] = F("摘要", "报告开头的摘要（可选）", None)
     evaluation: Evaluation = F("评价思路和过程", "评价思路、目的、依据、对象及时段等", default_factory=Evaluation)
-    indicators: list[Indicator] = F("指标体系", "一级指标列表，每个一级指标下有二级、三级指标", min_length=1)
+    indicators: tuple[Indicator, ...] = F("指标体系", "一级指标列表，每个一级指标下有二级、三级指标", min_length=1)
     stated_total_score: Optional[Points] = F("总得分（填报数）", "官方表格中的总分，用于核对", None)
     stated_grade: Optional[str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
     conclusion: Optional[str] = F("评价结论补充说明", "综合评价的文字说明", None)
-    experience: list[Experience] = F("主要经验做法", "值得推广的做法", default_factory=list)
-    problems: list[ProblemItem] = F("存在的问题", "问题清单", default_factory=list)
-    suggestions: list[Suggestion] = F("改进措施及建议", "针对问题的建议", default_factory=list)
+    experience: tuple[Experience, ...] = F("主要经验做法", "值得推广的做法", default=())
+    problems: tuple[ProblemItem, ...] = F("存在的问题", "问题清单", default=())
+    suggestions: tuple[Suggestion, ...] = F("改进措施及建议", "针对问题的建议", default=())
     other: Optional[str] = F("其他需要说明的情况", "其他需要说明的事项", None)
     survey: Optional[Survey] = F("满意度调查", "问卷调查分组、样本、权重与综合满意度", None)
     target_points: Optional[TargetPoints] = F("绩效目标实现情况", "评价点总数、完成数与完成率", None)
     author: Optional[str] = F("落款单位", "不填则为部门名称", None)
     signed_on: Optional[date] = F("落款日期", "报告落款日期，如 2025-08-04", None)
     settings: Settings = F("设置", "评价等级分档、核对容差", default_factory=Settings)
-
-    @property
-    def period_start(self) -> date:
-        return self.evaluation.period_start or date(self.year, 1, 1)
-
-    @property
-    def period_end(self) -> date:
-        return self.evaluation.period_end or date(self.year, 12, 31)
-
-    @property
-    def extra_weight(self) -> Decimal:
-        """Weight scored outside the indicator tree (the project form's 预算执行率)."""
-        return ZERO
-
-    @property
-    def extra_score(self) -> Decimal:
-        return ZERO
-
-    @cached_property
-    def total_weight(self) -> Decimal:
-        return self.extra_weight + sum((i.total_weight for i in self.indicators), ZERO)
-
-    @cached_property
-    def total_score(self) -> Decimal:
-        return self.extra_score + sum((i.total_score for i in self.indicators), ZERO)
-
-    @property
-    def score_rate(self) -> Decimal | None:
-        return ratio(self.total_score, self.total_weight)
-
-    @property
-    def grade(self) -> str:
-        return self.settings.grade_of(self.total_score)
-
-    @property
-    def grade_ticks(self) -> str:
-        return self.settings.grade_ticks(self.grade)
-
-    def problem_key(self, index: int) -> str:
-        p = self.problems[index]
-        return p.id if p.id else str(index + 1)
-
-    def problem_numbers(self, suggestion: Suggestion) -> list[int]:
-        """1-based positions of the problems a suggestion answers, as numbered in the report."""
-        return sorted({i for ref in suggestion.answers for i, p in enumerate(self.problems, 1) if p is self.problem_by_ref(ref)})
-
-    def problem_by_ref(self, ref: Union[str, int]) -> ProblemItem | None:
-        for i, p in enumerate(self.problems):
-            if str(ref) in (p.id, str(i + 1)):
-                return p
-        return None
 
 
 class DeptSelfReport(ReportBase):
@@ -625,44 +408,12 @@ class DeptSelfReport(ReportBase):
     assets: Optional[Assets] = F("固定资产情况", "资产账面原值与净值", None)
     goals: Goals = F("绩效目标", "部门总目标与项目具体计划目标")
 
-    @property
-    def report_title(self) -> str:
-        return self.title or f"{self.department.name}{self.year}年部门整体支出绩效自评报告"
-
-    @property
-    def signer(self) -> str:
-        return self.author or self.department.name
-
-    @property
-    def self_name(self) -> str:
-        return self.department.self_name
-
 
 class ProjectSelfReport(ReportBase):
     kind: Literal["project_self"] = F("报告类型", "project_self：项目支出绩效自评报告")
     project: ProjectInfo = F("项目基本情况", "项目名称、主管部门、实施单位、概况")
     funds: ProjectFunds = F("项目资金", "按来源分列的预算数与执行数")
-    goals: list[AnnualGoal] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
-
-    @property
-    def report_title(self) -> str:
-        return self.title or f"{self.project.name}{self.year}年度项目支出绩效自评报告"
-
-    @property
-    def signer(self) -> str:
-        return self.author or self.project.implementer
-
-    @property
-    def self_name(self) -> str:
-        return "本单位"
-
-    @property
-    def extra_weight(self) -> Decimal:
-        return self.funds.weight
-
-    @property
-    def extra_score(self) -> Decimal:
-        return self.funds.score
+    goals: tuple[AnnualGoal, ...] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
 
 
 class KeyEvalFunds(DeptFunds):
@@ -677,18 +428,6 @@ class KeyEvalReport(ReportBase):
     assets: Optional[Assets] = F("资产情况", "资产账面原值与净值", None)
     evaluator: Optional[str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)
     commissioned_by: Optional[str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
-
-    @property
-    def report_title(self) -> str:
-        return self.title or f"{self.department.name}{self.year}年部门整体支出重点绩效评价报告"
-
-    @property
-    def signer(self) -> str:
-        return self.author or self.evaluator or self.department.name
-
-    @property
-    def self_name(self) -> str:
-        return self.department.self_name
 
 
 REPORT_KINDS: dict[str, type[ReportBase]] = {

@@ -13,7 +13,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from .errors import InputError, Problem
 from .loading import field_title, problems_from_validation, source_of
-from .model import Model, ReportBase
+from .model import REPORT_KINDS, Model, ReportBase
+from .view import SPECS, ListOf, report_view_class, view
 from .yamlio import load_file
 
 
@@ -86,8 +87,59 @@ def _structure_problems(data: dict, src) -> list[Problem]:
     return problems
 
 
+def _spec_of(root: type, dotted: str) -> tuple[Any, str | None]:
+    """The type a data path leads to in the report's view, or why it leads nowhere."""
+    current: Any = root
+    for part in dotted.split("."):
+        fields = SPECS.get(current) if isinstance(current, type) else None
+        if fields is None:
+            return None, f"{dotted} 中的 {part} 之前已不是数据块"
+        if part not in fields:
+            return None, f"数据中没有 {part}（可用：{'、'.join(fields)}）"
+        current = fields[part].spec
+    return current, None
+
+
+def _path_problems(outline: Outline, src) -> list[Problem]:
+    """Data paths (when, each, item_title) that the report's view does not have, located in the file."""
+    if outline.kind not in REPORT_KINDS:
+        known = "、".join(REPORT_KINDS)
+        return [src.problem(("kind",), f"未知的报告类型 {outline.kind!r}，可选：{known}", title="报告类型", rule="outline.kind")]
+    root = report_view_class(outline.kind)
+    problems: list[Problem] = []
+
+    def check(sections: list[Section], path: tuple) -> None:
+        for i, s in enumerate(sections):
+            here = path + (i,)
+            where = f"章节「{s.title}」"
+            if s.when is not None:
+                _, why = _spec_of(root, s.when)
+                if why:
+                    problems.append(src.problem(here + ("when",), f"{where}的所需数据 {s.when} 无效：{why}",
+                                                title="所需数据", rule="outline.path"))
+            if s.each is not None:
+                spec, why = _spec_of(root, s.each)
+                if why is None and not (isinstance(spec, ListOf) and spec.item in SPECS):
+                    why = "它不是由多项组成的列表"
+                if why:
+                    problems.append(src.problem(here + ("each",), f"{where}的逐项生成 {s.each} 无效：{why}",
+                                                title="逐项生成", rule="outline.path"))
+                elif SPECS[spec.item].get(s.item_title, None) is None or SPECS[spec.item][s.item_title].spec is not str:
+                    texts = "、".join(n for n, d in SPECS[spec.item].items() if d.spec is str)
+                    problems.append(src.problem(here + ("item_title",), f"{where}的下级标题字段 {s.item_title} 无效："
+                                                f"应为每一项中的文字字段（可用：{texts}）", title="下级标题字段", rule="outline.path"))
+            check(s.children, here + ("children",))
+
+    check(outline.sections, ("sections",))
+    return problems
+
+
 def load_outline(path: str | Path) -> Outline:
-    """Read and validate an outline file; every problem at once, located."""
+    """Read and validate an outline file; every problem at once, located.
+
+    Data paths are checked against the view of the outline's report kind here, so nothing but the
+    view's declared fields can ever be looked up.
+    """
     data, src = load_file(path)
     problems = []
     try:
@@ -96,13 +148,16 @@ def load_outline(path: str | Path) -> Outline:
         outline = None
         problems = problems_from_validation(exc, Outline, data, src)
     problems += _structure_problems(data, src)
+    if outline is not None:
+        problems += _path_problems(outline, src)
     if problems:
         raise InputError(f"大纲文件 {path} 有误", sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     return outline
 
 
-def resolve(report: Any, dotted: str) -> Any:
-    value = report
+def resolve(r: Any, dotted: str) -> Any:
+    """A checked data path's value in a report view."""
+    value = r
     for part in dotted.split("."):
         value = getattr(value, part, None)
         if value is None:
@@ -118,25 +173,25 @@ def _has_data(value: Any) -> bool:
     return True
 
 
-def present(section: Section, report: ReportBase) -> bool:
-    if section.when is not None and not _has_data(resolve(report, section.when)):
+def present(section: Section, r: Any) -> bool:
+    if section.when is not None and not _has_data(resolve(r, section.when)):
         return False
-    if section.each is not None and not _has_data(resolve(report, section.each)):
+    if section.each is not None and not _has_data(resolve(r, section.each)):
         return False
     if section.children and not section.body and section.each is None:
-        return any(present(c, report) for c in section.children)
+        return any(present(c, r) for c in section.children)
     return True
 
 
 def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
     """Required sections whose data is missing."""
-    src = source_of(report)
+    src, r = source_of(report), view(report)
     problems: list[Problem] = []
 
     def visit(sections: list[Section], trail: str) -> None:
         for s in sections:
             name = f"{trail}／{s.title}" if trail else s.title
-            if not present(s, report):
+            if not present(s, r):
                 if s.required:
                     need = s.when or s.each or ""
                     path = tuple(need.split(".")) if need else ()

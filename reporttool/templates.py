@@ -1,104 +1,164 @@
-"""Where templates live, and the compiled set of them: outlines, section macros, Markdown and Word skins.
+"""Where templates live, and the compiled set of them: outlines, section macros and the skins of the formats.
 
-A TemplateSet compiles everything once; render as many reports through it as you like.
+A TemplateSet compiles everything once; render as many reports through it as you like. The
+built-in set is ours and runs as it is; a user's folder (laid over the built-in one) runs in the
+sandbox, with a time limit on every render, and may read nothing outside its own folders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
-from jinja2 import FileSystemLoader, TemplateError, TemplateNotFound
+from jinja2 import BaseLoader, TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.loaders import split_template_path
 
 from .annexes import ANNEXES
 from .build import annex_blocks, annex_tables, build_document
 from .document import Document, Table
-from .env import make_env
-from .errors import Problem, TemplateProblem
+from .env import TemplateOutputError, make_env
+from .errors import Problem, TemplateProblem, UserError
+from .formats import FORMATS
 from .model import REPORT_KINDS, ReportBase
 from .outline import Outline, load_outline
-from .render_docx import CompiledDocx, table_xml
-from .render_md import md_table
+from .sandbox import TemplateTimeout, time_limit
 from .tables import TABLES
+from .view import view
 
 _PACKAGED = Path(__file__).parent / "templates"
 BUILTIN = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
 
-MARKDOWN_TEMPLATE = "report.md.j2"
-DOCX_TEMPLATE = "report.docx"
+MAX_TEMPLATE_BYTES = 1024 * 1024  # a template text file; ours are under 10 KB
+
+
+def kind_file(kind: str, name: str) -> str:
+    """Where a kind's outline, section macros and skeleton live in a template folder."""
+    return f"kinds/{kind}/{name}"
+
+
+class FolderLoader(BaseLoader):
+    """Templates from a list of folders and from nothing outside them (symlinks included)."""
+
+    def __init__(self, roots: list[Path]):
+        self.roots = [Path(os.path.realpath(r)) for r in roots]
+
+    def locate(self, name: str) -> Path:
+        pieces = split_template_path(name)  # refuses ".." with TemplateNotFound
+        for root in self.roots:
+            candidate = root.joinpath(*pieces)
+            if not os.path.lexists(candidate):
+                continue
+            real = Path(os.path.realpath(candidate))
+            if os.path.commonpath([real, root]) != str(root):
+                raise file_problem(candidate, f"指向模板目录之外（{real}），已拒绝：模板只能使用模板目录内的文件")
+            if not real.is_file():
+                raise file_problem(candidate, "不是普通文件，已拒绝")
+            return real
+        raise TemplateNotFound(name)
+
+    def read(self, name: str, limit: int) -> tuple[Path, bytes]:
+        path = self.locate(name)
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise file_problem(path, f"文件超过 {limit // 1024} KB，不像是模板，已拒绝")
+        return path, data
+
+    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
+        path, data = self.read(template, MAX_TEMPLATE_BYTES)
+        try:
+            source = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise file_problem(path, "模板文件不是 UTF-8 编码，请用 UTF-8 保存", line) from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: _mtime(path) == mtime
+
+
+def file_problem(path: Path, message: str, line: int | None = None) -> TemplateProblem:
+    return TemplateProblem("模板文件无法使用：", [Problem(message=message, file=str(path), line=line, rule="template.file")])
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 class TemplateSet:
     def __init__(self, root: Path | str | None = None):
         self.roots = [Path(root), BUILTIN] if root else [BUILTIN]
-        loader = FileSystemLoader([str(r) for r in self.roots])
-        self.text_env = make_env(loader, "text")
-        self.md_env = make_env(loader, "markdown")
-        self.md_env.filters["md_table"] = md_table
-        self.docx_env = make_env(None, "docx")
-        self.docx_env.filters["docx_table"] = table_xml
+        self.sandboxed = root is not None
+        self.loader = FolderLoader(self.roots)
+        self.text_env = self.env("text")
         self._outlines: dict[str, Outline] = {}
         self._macros: dict[str, Any] = {}
-        self._md = None
-        self._docx: CompiledDocx | None = None
+        self._skins: dict[str, Any] = {}
 
-    def lint(self) -> list[Problem]:
-        """Every problem in the templates, found without rendering any report."""
-        from .lint import lint_sections, lint_skins
-
-        problems: list[Problem] = []
-        for kind, model in REPORT_KINDS.items():
-            try:
-                problems += lint_sections(self.text_env, kind, model, self.outline(kind),
-                                          str(self.find(f"kinds/{kind}/outline.yaml")))
-            except TemplateProblem as exc:
-                problems += exc.problems or [Problem(message=exc.message, rule="template.load")]
-            except TemplateNotFound as exc:
-                problems.append(Problem(message=f"找不到模板 {exc.name}（只能引用模板目录内的文件）", rule="template.syntax"))
-            except TemplateError as exc:
-                problems.append(Problem(message=f"模板语法错误：{exc.message}", file=getattr(exc, "filename", "") or "",
-                                        line=getattr(exc, "lineno", None), rule="template.syntax"))
-        unique = dict.fromkeys(problems + lint_skins(self))  # shared macros are checked once per kind
-        return list(unique)
+    def env(self, flavor: str) -> Any:
+        """A Jinja environment of this set: sandboxed when the templates are a user's."""
+        return make_env(None if flavor == "docx" else self.loader, flavor, sandboxed=self.sandboxed)
 
     def find(self, relpath: str) -> Path:
-        for root in self.roots:
-            if (root / relpath).is_file():
-                return root / relpath
-        raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）")
+        try:
+            return self.loader.locate(relpath)
+        except TemplateNotFound:
+            raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）") from None
+
+    def read_binary(self, relpath: str, limit: int) -> tuple[Path, bytes]:
+        try:
+            return self.loader.read(relpath, limit)
+        except TemplateNotFound:
+            raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）") from None
+
+    @contextlib.contextmanager
+    def running(self, what: str) -> Iterator[None]:
+        """Template code: a user's runs under the time limit; whatever it raises becomes a located message."""
+        try:
+            with time_limit() if self.sandboxed else contextlib.nullcontext():
+                yield
+        except UserError:
+            raise
+        except Exception as exc:  # template code may be a user's: whatever it raises is a template problem
+            raise template_problem(what, exc) from None
+
+    # --- outlines and section macros ---------------------------------------------------------
 
     def outline(self, kind: str) -> Outline:
         if kind not in self._outlines:
-            outline = load_outline(self.find(f"kinds/{kind}/outline.yaml"))
-            self._lint(kind, outline)
+            outline = load_outline(self.find(kind_file(kind, "outline.yaml")))
+            self._check_references(kind, outline)
             self._outlines[kind] = outline
         return self._outlines[kind]
 
     def custom_outline(self, path: Path | str) -> Outline:
-        """A user's outline file, checked against this template set and the model before use."""
-        from .lint import lint_sections
-
+        """A user's outline file, checked against the view and this template set before use."""
         outline = load_outline(path)
-        if outline.kind not in REPORT_KINDS:
-            raise TemplateProblem(f"大纲文件 {path} 的报告类型 {outline.kind!r} 未知，可选：{'、'.join(REPORT_KINDS)}")
-        self._lint(outline.kind, outline)
-        problems = [p for p in lint_sections(self.text_env, outline.kind, REPORT_KINDS[outline.kind], outline, str(path))
-                    if p.rule == "template.outline_path"]
-        if problems:
-            raise TemplateProblem(f"大纲文件 {path} 引用了数据模型中没有的数据：", problems)
+        self._check_references(outline.kind, outline, str(path))
         return outline
 
     def macros_template(self, kind: str) -> Any:
         if kind not in self._macros:
-            try:
-                self._macros[kind] = self.text_env.get_template(f"kinds/{kind}/sections.j2")
-            except TemplateError as exc:
-                raise TemplateProblem(f"模板 kinds/{kind}/sections.j2 有误：{exc}") from None
+            name = kind_file(kind, "sections.j2")
+            with self.running(name):
+                self._macros[kind] = self.text_env.get_template(name)
         return self._macros[kind]
 
-    def _lint(self, kind: str, outline: Outline) -> None:
-        names = set(self.macros_template(kind).make_module({"r": None}).__dict__)
+    def macro_names(self, kind: str) -> set[str]:
+        """The macros sections.j2 defines, read from its syntax tree (nothing runs)."""
+        template = self.macros_template(kind)
+        source, filename, _ = self.loader.get_source(self.text_env, template.name)
+        with self.running(template.name):
+            tree = self.text_env.parse(source, template.name, filename)
+        return {m.name for m in tree.body if isinstance(m, nodes.Macro)}
+
+    def _check_references(self, kind: str, outline: Outline, where: str = "") -> None:
+        names = self.macro_names(kind)
         missing = []
         for s in outline.walk():
             for block in s.body:
@@ -112,50 +172,104 @@ class TemplateSet:
             if name not in ANNEXES:
                 missing.append(f"附件 {name}（可用：{'、'.join(ANNEXES)}）")
         if missing:
-            raise TemplateProblem(f"大纲 kinds/{kind}/outline.yaml 引用了不存在的内容：" + "；".join(missing))
+            raise TemplateProblem(f"大纲 {where or kind_file(kind, 'outline.yaml')} 引用了不存在的内容：" + "；".join(missing))
+
+    # --- building and rendering ----------------------------------------------------------------
 
     def build(self, report: ReportBase, outline: Outline | None = None) -> Document:
         outline = outline or self.outline(report.kind)
-        try:
-            macros = self.macros_template(report.kind).make_module({"r": report})
-            return build_document(report, outline, macros)
-        except TemplateNotFound as exc:
-            raise TemplateProblem(f"模板 kinds/{report.kind}/sections.j2 引用了找不到的模板 {exc.name}（只能引用模板目录内的文件）") from None
-        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
-            raise TemplateProblem(f"模板 kinds/{report.kind}/sections.j2 生成正文时出错：{_describe(exc)}") from None
+        r = view(report)
+        name = kind_file(report.kind, "sections.j2")
+        with self.running(name):
+            macros = self.macros_template(report.kind).make_module({"r": r})
+            return build_document(r, outline, macros)
 
     def annex_tables(self, report: ReportBase, only: list[str] | None = None,
                      outline: Outline | None = None) -> list[tuple[str, str, Table]]:
-        return annex_tables(report, outline or self.outline(report.kind), only)
+        return annex_tables(view(report), outline or self.outline(report.kind), only)
 
     @staticmethod
     def annex_document(report: ReportBase, tables: list[tuple[str, str, Table]]) -> Document:
         """The annexes alone, each on its own page, with the numbers they have in the full report."""
         return Document(kind=report.kind, title="", blocks=annex_blocks(tables, first_page=True))
 
+    def skin(self, fmt: str) -> Any:
+        """A format's skin, compiled once."""
+        if fmt not in self._skins:
+            spec = FORMATS[fmt]
+            with self.running(self._skin_name(fmt)):
+                self._skins[fmt] = spec.compile(self)
+        return self._skins[fmt]
+
+    def _skin_name(self, fmt: str) -> str:
+        skin = FORMATS[fmt].skin
+        return str(self.find(skin)) if skin else fmt
+
+    def render(self, fmt: str, doc: Document) -> bytes:
+        spec = FORMATS[fmt]
+        compiled = self.skin(fmt)
+        with self.running(self._skin_name(fmt)):
+            return spec.render(compiled, doc)
+
     def markdown(self, doc: Document) -> str:
-        try:
-            if self._md is None:
-                self._md = self.md_env.get_template(MARKDOWN_TEMPLATE)
-            return self._md.render(doc=doc).rstrip("\n") + "\n"
-        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
-            raise TemplateProblem(f"Markdown 模板 {MARKDOWN_TEMPLATE} 渲染出错：{_describe(exc)}") from None
+        return self.render("md", doc).decode("utf-8")
 
     def docx(self, doc: Document) -> bytes:
-        if self._docx is None:
-            self._docx = CompiledDocx(self.find(DOCX_TEMPLATE), self.docx_env)
-        try:
-            return self._docx.render({"doc": doc})
-        except Exception as exc:  # template code is the user's: whatever it raises is a template problem
-            raise TemplateProblem(f"Word 模板 {self._docx.path} 渲染出错：{_describe(exc)}") from None
+        return self.render("docx", doc)
+
+    def lint(self) -> list[Problem]:
+        """Every problem in the templates: static checks, then a trial run of each kind and skin."""
+        from .lint import lint_template_set
+
+        return lint_template_set(self)
 
 
-def _describe(exc: Exception) -> str:
+def template_problem(what: str, exc: BaseException) -> TemplateProblem:
+    """A template's failure as one located line: file:line: 模板出错：reason."""
+    file, line = _location(exc)
+    where = ""
+    if file == "<template>":  # a part of the Word skin: its lines are its paragraphs (see formats/docx.py)
+        file, line, where = what, None, f"（第 {max(1, (line or 2) - 1)} 段附近）"
+    problem = Problem(message=f"模板出错{where}：{describe(exc)}", file=file or what, line=line, rule="template.runtime")
+    return TemplateProblem(f"模板 {what} 无法使用：", [problem])
+
+
+def _location(exc: BaseException) -> tuple[str, int | None]:
+    if isinstance(exc, TemplateSyntaxError):
+        return exc.filename or exc.name or "", exc.lineno
+    found: tuple[str, int | None] = ("", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        frame_globals = tb.tb_frame.f_globals
+        template = frame_globals.get("__jinja_template__")
+        if template is not None:  # a compiled template's own frame
+            found = (template.filename or "<template>", template.get_corresponding_lineno(tb.tb_lineno))
+        elif "__jinja_exception__" in frame_globals:  # a frame Jinja rewrote to the template's line
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, (TemplateTimeout, SecurityError, TemplateOutputError)):
+        return str(exc)
     if isinstance(exc, TemplateNotFound):
         return f"找不到模板 {exc.name}（只能引用模板目录内的文件）"
-    if isinstance(exc, (TemplateError, ValueError)):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, TemplateSyntaxError):
+        return f"语法错误：{exc.message}"
+    if isinstance(exc, UndefinedError):
+        return f"使用了不存在的变量或字段（{exc.message}）"
+    if isinstance(exc, ZeroDivisionError):
+        return "除数为零"
+    if isinstance(exc, RecursionError):
+        return "模板引用了自身或相互引用，形成循环（import、include 或 extends）"
+    if isinstance(exc, MemoryError):
+        return "内存不足：模板生成的内容过大"
+    if isinstance(exc, (TypeError, ValueError, ArithmeticError, LookupError)):
+        return f"运算或取值出错，类型不符或数值无效（{exc}）"
+    if isinstance(exc, TemplateError):
+        return f"模板错误（{exc}）"
+    return f"{type(exc).__name__}：{exc}"
 
 
 @functools.lru_cache(maxsize=8)
@@ -171,3 +285,6 @@ def template_set(root: str | None = None) -> TemplateSet:
     if problems:
         raise TemplateProblem(f"模板目录 {folder} 有 {len(problems)} 处问题，未生成任何文件：", problems)
     return templates
+
+
+__all__ = ["TemplateSet", "template_set", "kind_file", "BUILTIN", "REPORT_KINDS"]

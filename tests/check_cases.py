@@ -93,7 +93,7 @@ FAILING = {
                                                 _set("funds.stated_carryover_end", _DELETE)),
                                  "funds.income", "决算支出 1,444.16 大于收入合计 1,000.00，年末结转结余为负"),
     "money.shares": ("dept", _set("funds.stated_shares.personnel", "30%"), "funds.stated_shares.personnel",
-                     "所填 30.00% 与按占决算支出合计计算的 32.79% 不符（相差 2.79 个百分点）"),
+                     "所填 30.00% 与按人员经费÷支出合计计算的 32.79% 不符（相差 2.79 个百分点）"),
     "money.shares_sum": ("dept", _chain(_set("settings", {"rate_tolerance": "0.05"}),
                                         _set("funds.stated_shares.basic", "78.66%"), _set("funds.stated_shares.project", "21.39%")),
                          "funds.stated_shares", "基本支出占比与项目支出占比合计为 100.05%，应为 100%"),
@@ -119,7 +119,7 @@ FAILING = {
                        "各组权重合计为 105.00%，应为 100%"),
     # The overall satisfaction stated two ways (红云 2023: 99.69% and 100%).
     "survey.overall": ("dept", _set("survey.stated_overall", "100%"), "survey.stated_overall",
-                       "所填 100.00% 与各组满意度按权重加权平均的 99.69% 不符（相差 0.31 个百分点）"),
+                       "所填 100.00% 与按各组满意度×权重之和计算的 99.69% 不符（相差 0.31 个百分点）"),
     "survey.counts": ("dept", _set("survey.groups.0.satisfied", 60), "survey.groups[0].satisfied",
                       "满意问卷 60 份多于有效问卷 50 份"),
     "points.counts": ("dept", _set("target_points.incomplete", 5), "target_points.incomplete",

@@ -89,8 +89,9 @@ def test_score_table_merges_follow_the_tree_in_xlsx(tmp_path):
     assert [ws.cell(row=r, column=3).value for r in (5, 6, 7)] == ["甲", "乙", "丙"]
     # Numbers are numbers, with formats; subtotals and total equal the model's.
     assert ws["E8"].value == 27 and ws["E8"].number_format == "0.00"
-    assert ws["E11"].value == report.indicators[1].total_score
-    assert ws["D13"].value == 100 and ws["E13"].value == report.total_score
+    r = rt.view(report)
+    assert ws["E11"].value == r.indicators[1].total_score.value
+    assert ws["D13"].value == 100 and ws["E13"].value == r.total_score.value
     assert ws.freeze_panes == "A5" and ws.print_title_rows == "$4:$4"
     assert int(ws.page_setup.paperSize) == 9  # A4 and ws.print_area == "'附件1 绩效评价指标评分表'!$A$1:$E$13"
     assert ws.column_dimensions["C"].width > ws.column_dimensions["D"].width

@@ -42,7 +42,7 @@ def test_render_one_format(tmp_path):
 def test_render_unknown_format_is_a_usage_error(tmp_path):
     result = run("render", PROJECT_EXAMPLE, "-f", "pdf", "-o", tmp_path)
     assert result.exit_code == 2
-    assert "可选格式：docx,md" in result.output
+    assert "可选格式：docx（Word）、md（Markdown）" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -92,7 +92,7 @@ def line_of(path, needle):
      "          - {id: a, title: 甲, children: [{id: b, title: 乙, children: [{id: c, title: 丙, children: [{id: d, title: 丁}]}]}]}\n",
      None, "章节最多 5 层（一、（一）1.（1）①），此处是第 6 层"),
     ("        when: department.functions\n", "        when: department.funcs\n", "department.funcs",
-     ":{line}: 章节「部门职能」引用的数据 department.funcs 在数据模型中不存在"),
+     ":{line}:9: sections[1].children[1].when（所需数据） 章节「部门职能」的所需数据 department.funcs 无效：数据中没有 funcs"),
     ("{text: organization}", "{text: organisation}", None,
      "章节「部门机构设置、编制」的文字块 organisation（sections.j2 中没有这个宏）"),
 ])

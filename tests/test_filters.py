@@ -4,6 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from reporttool import filters as f
+from reporttool.view import Figure
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -20,8 +21,16 @@ def test_money(value, expected):
     assert f.money(value) == expected
 
 
-def test_wan_adds_unit():
-    assert f.wan(D("6348.365")) == "6,348.37万元"
+@pytest.mark.parametrize("value, unit, text, number", [
+    (D("6348.365"), "money", "6,348.37万元", "6,348.37"),
+    (D("0.95385"), "pct", "95.39%", "95.39%"),
+    (D("32"), "points", "32.00分", "32.00"),
+    (D("2.50"), "weight", "2.5分", "2.5"),
+    (72, "count", "72", "72"),
+])
+def test_figure_prints_with_its_unit(value, unit, text, number):
+    fig = Figure(value, unit)
+    assert (fig.text, fig.number, str(fig)) == (text, number, text)
 
 
 @pytest.mark.parametrize("fraction, expected", [

@@ -61,7 +61,7 @@ def exercise(text: str) -> None:
         written = rt.render(report, outdir=folder, force=True)
         assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool-state.json"])
         document = Document(io.BytesIO(written[0].read_bytes()))
-        assert document.paragraphs[0].text == clean_text(report.report_title)
+        assert document.paragraphs[0].text == clean_text(rt.view(report).report_title)
         assert written[1].read_text(encoding="utf-8").startswith("# ")
         annexes = rt.annex_bytes(report, ["xlsx"])
         assert annexes["xlsx"][:2] == b"PK"

@@ -35,8 +35,9 @@ def test_example_is_clean_and_word_and_markdown_agree(rendered, example):
     ir = [(h.level, h.text) for h in TemplateSet().build(report).headings()]
     assert docx.headings == ir
     assert md_headings(md) == ir
-    assert docx.doc.paragraphs[0].text == report.report_title
-    assert md.splitlines()[0] == f"# {report.report_title}"
+    title = rt.view(report).report_title
+    assert docx.doc.paragraphs[0].text == title
+    assert md.splitlines()[0] == f"# {title}"
     # The same figures, the same number of times, in both outputs.
     assert Counter(figures(docx.text)) == Counter(figures(md))
     assert docx.body_runs_without_east_asian_font() == []
@@ -121,10 +122,10 @@ def test_render_refuses_invalid_input_and_writes_nothing(tmp_path, dept):
 def test_templates_compile_once_and_render_many(tmp_path, dept):
     templates = TemplateSet()
     first = rt.render_bytes(rt.load(DEPT_EXAMPLE), templates=templates)
-    compiled = templates._docx, templates._md
+    compiled = templates.skin("docx"), templates.skin("md")
     dept["department"]["name"] = "另一个局"
     second = rt.render_bytes(rt.load(write(tmp_path, dept)), templates=templates)
-    assert (templates._docx, templates._md) == compiled
+    assert (templates.skin("docx"), templates.skin("md")) == compiled
     assert "另一个局" in read_docx(second["docx"]).text
     assert "另一个局" not in read_docx(first["docx"]).text
 

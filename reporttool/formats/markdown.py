@@ -1,11 +1,14 @@
-"""Markdown pieces: GFM tables with merged cells shown once and the covered cells left empty."""
+"""Markdown: the report.md.j2 skin, with GFM tables whose merged cells are shown once."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from markupsafe import Markup
 
-from .document import Table
-from .env import clean_text, md_escape
+from ..document import Document, Table
+from ..env import clean_text, md_escape
+from . import OutputFormat
 
 _SEP = {"left": ":---", "center": ":---:", "right": "---:"}
 
@@ -27,3 +30,21 @@ def md_table(table: Table) -> Markup:
         if r == 0:
             lines.append("| " + " | ".join(_SEP[col.align] for col in table.columns) + " |")
     return Markup("\n".join(lines))
+
+
+def heading_marks(level: int) -> str:
+    """One # more than the heading's level: the title is the only #."""
+    return "#" * (level + 1)
+
+
+def compile_skin(templates: Any) -> Any:
+    env = templates.env("markdown")
+    env.filters.update(md_table=md_table, heading_marks=heading_marks)
+    return env.get_template(FORMAT.skin)
+
+
+def render(template: Any, doc: Document) -> bytes:
+    return (template.render(doc=doc).rstrip("\n") + "\n").encode("utf-8")
+
+
+FORMAT = OutputFormat("md", ".md", "Markdown", "report.md.j2", compile_skin, render)

@@ -1,4 +1,4 @@
-"""Word output: a docxtpl template patched and compiled once, rendered many times.
+"""Word: the report.docx skin, a docxtpl template checked, patched and compiled once, rendered many times.
 
 docxtpl's per-render cost is mostly re-patching and re-compiling a template that does not
 change, so the patched XML is compiled once and each render only fills it and re-zips.
@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -18,12 +19,15 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from markupsafe import Markup
 
-from .document import Cell, Table
-from .env import clean_text
+from ..document import Cell, Document, Table
+from ..env import clean_text
+from ..errors import TemplateProblem
+from . import OutputFormat
 
 TWIPS_PER_MM = 56.7
 TABLE_FONT = "仿宋_GB2312"
 _JINJA = re.compile(r"\{[{%]")
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
 _XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml|docProps/core\.xml")
 
 
@@ -78,16 +82,73 @@ def table_xml(table: Table) -> Markup:
     return Markup("".join(out))
 
 
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024    # a letterhead template is well under 1 MB
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024   # what its parts may unpack to (zip bombs stop here)
+MAX_MEMBERS = 1_000
+_REQUIRED = ("[Content_Types].xml", "word/document.xml")
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def read_package(path: Path, raw: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The parts of a .docx template, refused unless it is a plain, bounded Word package.
+
+    Every part is copied into each report we write, so a member name that could escape a folder,
+    a compression Word cannot read, a DTD, or parts that unpack to more than MAX_UNPACKED_BYTES
+    are refused here, before anything renders.
+    """
+    def bad(why: str) -> TemplateProblem:
+        return TemplateProblem(f"Word 模板 {path} 无法使用：{why}")
+
+    if len(raw) > MAX_PACKAGE_BYTES:
+        raise bad(f"文件超过 {MAX_PACKAGE_BYTES // 2**20} MB")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise bad("不是有效的 .docx 文件（应为 Word 保存的 zip 包）") from None
+    if len(infos) > MAX_MEMBERS:
+        raise bad(f"包含 {len(infos)} 个部件，超过 {MAX_MEMBERS} 个")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise bad("包中有重名的部件")
+    for missing in (n for n in _REQUIRED if n not in names):
+        raise bad(f"缺少 {missing}，Word 无法打开这样的文件")
+    parts, unpacked = [], 0
+    for info in infos:
+        name = info.filename
+        if name.startswith("/") or "\\" in name or ":" in name or "\x00" in name or ".." in name.split("/"):
+            raise bad(f"部件名 {name!r} 指向包外（zip 路径穿越），已拒绝")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise bad(f"部件 {name} 使用了 Word 不支持的压缩方式")
+        if info.flag_bits & 0x1:
+            raise bad(f"部件 {name} 已加密")
+        try:
+            with z.open(info) as fh:
+                data = fh.read(MAX_UNPACKED_BYTES - unpacked + 1)
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError):
+            raise bad(f"部件 {name} 已损坏") from None
+        unpacked += len(data)
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise bad(f"解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB（疑似压缩炸弹）")
+        if name.endswith((".xml", ".rels")):
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise bad(f"部件 {name} 含有 DTD 声明，Word 文件不会有，已拒绝")
+            try:
+                etree.fromstring(data, _SAFE_XML)
+            except etree.XMLSyntaxError as exc:
+                raise bad(f"部件 {name} 不是有效的 XML（{exc}）") from None
+        parts.append((info, data))
+    return parts
+
+
 class CompiledDocx:
     """A .docx template whose Jinja parts are patched and compiled once."""
 
-    def __init__(self, path: Path, env: Any):
+    def __init__(self, path: Path, raw: bytes, env: Any):
         from docxtpl import DocxTemplate  # heavy import, only when Word output is wanted
 
         self.path = path
-        raw = path.read_bytes()
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            self.entries = [(info, z.read(info.filename)) for info in z.infolist()]
+        self.entries = read_package(path, raw)
         self._tpl = DocxTemplate(io.BytesIO(raw))
         self.templates: dict[str, Any] = {}
         for info, data in self.entries:
@@ -104,7 +165,8 @@ class CompiledDocx:
         xml = self.templates[name].render(context)
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        xml = self._tpl.resolve_listing(xml)
+        if _LISTING.search(xml):  # only text with line breaks, tabs or page breaks needs docxtpl's pass
+            xml = self._tpl.resolve_listing(xml)
         data = xml.encode("utf-8")
         try:
             etree.fromstring(data)  # never write a package Word cannot open
@@ -120,3 +182,17 @@ class CompiledDocx:
                     data = self._render_part(info.filename, context)
                 z.writestr(info, data)
         return out.getvalue()
+
+
+def compile_skin(templates: Any) -> CompiledDocx:
+    env = templates.env("docx")
+    env.filters["docx_table"] = table_xml
+    path, raw = templates.read_binary(FORMAT.skin, MAX_PACKAGE_BYTES)
+    return CompiledDocx(path, raw, env)
+
+
+def render(compiled: CompiledDocx, doc: Document) -> bytes:
+    return compiled.render({"doc": doc})
+
+
+FORMAT = OutputFormat("docx", ".docx", "Word", "report.docx", compile_skin, render)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import math
 
-from .document import Table, display_width
-from .env import clean_text
+from ..document import AnnexHeading, Document, Table, display_width
+from ..env import clean_text
+from . import OutputFormat
 
-NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "int": "0"}
+NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "count": "0"}
 FONT = "仿宋_GB2312"
 
 
@@ -105,3 +106,17 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def annexes_of(doc: Document) -> list[tuple[str, str, Table]]:
+    """(附件N, title, table) for each annex heading followed by its table."""
+    blocks = doc.blocks
+    return [(b.label, b.title, nxt) for b, nxt in zip(blocks, blocks[1:])
+            if isinstance(b, AnnexHeading) and isinstance(nxt, Table)]
+
+
+def render(_skin: None, doc: Document) -> bytes:
+    return workbook(annexes_of(doc))
+
+
+FORMAT = OutputFormat("xlsx", ".xlsx", "Excel", None, lambda templates: None, render, full_report=False)

@@ -1,0 +1,496 @@
+"""The frozen view of a validated report: the only thing templates, tables, annexes and checks read.
+
+Built once per report from the frozen model. Every model field appears under its own name, each
+number as a ``Figure`` (value, unit and, for a rate, its base in words); every derived figure —
+totals, rates, shares, scores, grade — is computed in this module and nowhere else. A view holds
+plain values only (str, int, bool, date, Decimal, tuples, Figures, nested views), so nothing a
+template can reach runs code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Callable, Optional
+
+from pydantic import BaseModel
+
+from . import filters
+from .model import (
+    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, DeptFunds, DeptSelfReport, Department, Goals, GradeBand, Income,
+    Indicator, KeyEvalReport, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
+    Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
+)
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+_FORMAT = {"money": filters.money, "pct": filters.pct, "points": filters.points,
+           "weight": filters.weight, "count": filters.count}
+_UNIT_WORD = {"money": "万元", "pct": "", "points": "分", "weight": "分", "count": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number that knows its unit and, for a rate, the base it was computed on.
+
+    ``{{ fig }}`` prints ``fig.text`` (``1,444.16万元``, ``106.65%``, ``94.50分``); ``fig.number`` is
+    the same without the unit word; ``fig.base`` names a rate's base (``决算支出÷年初预算数``).
+    """
+
+    value: Decimal | int  # a rate is a fraction: 0.9539 prints as 95.39%
+    unit: str             # money | pct | points | weight | count
+    base: str = ""
+
+    @property
+    def number(self) -> str:
+        return _FORMAT[self.unit](self.value)
+
+    @property
+    def text(self) -> str:
+        return self.number + _UNIT_WORD[self.unit]
+
+    @property
+    def negative(self) -> bool:
+        return self.value < 0
+
+    @property
+    def magnitude(self) -> "Figure":
+        return Figure(abs(self.value), self.unit, self.base)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+FIGURE_ATTRS = ("value", "unit", "base", "number", "text", "negative", "magnitude")
+
+
+def figure(value: Decimal | int | None, unit: str, base: str = "") -> Figure | None:
+    return None if value is None else Figure(value, unit, base)
+
+
+def rate(part: Figure | Decimal | int | None, whole: Figure | Decimal | int | None, base: str) -> Figure | None:
+    """part ÷ whole as a rate, or None when a part is unknown or the base is missing or zero."""
+    part, whole = _raw(part), _raw(whole)
+    if part is None or not whole:
+        return None
+    return Figure(Decimal(part) / Decimal(whole), "pct", base)
+
+
+def total(parts: Any, unit: str) -> Figure | None:
+    """The sum of the parts, or None when any part is unknown (a total is never guessed)."""
+    values = [_raw(p) for p in parts]
+    if any(v is None for v in values):
+        return None
+    return Figure(sum(values, ZERO if unit != "count" else 0), unit)
+
+
+def _raw(x: Figure | Decimal | int | None) -> Decimal | int | None:
+    return x.value if isinstance(x, Figure) else x
+
+
+# --- types of view fields, for the template lint and the documentation -----------------------
+
+@dataclass(frozen=True)
+class ListOf:
+    item: Any
+
+
+@dataclass(frozen=True)
+class Derived:
+    title: str
+    spec: Any = Figure
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePart:
+    """One row of the score summary: a 一级 indicator, or the project form's 预算执行率."""
+
+    name: str
+    weight: Figure
+    score: Figure
+    rate: Optional[Figure]
+
+
+SCORE_PART_FIELDS = {"name": Derived("名称", str), "weight": Derived("分值"), "score": Derived("得分"),
+                     "rate": Derived("得分率", description="得分÷分值")}
+
+_DERIVE: dict[type, tuple[dict[str, Derived], Callable]] = {}
+
+
+def derives(model: type[BaseModel], **fields: Derived) -> Callable:
+    """Register the figures derived for ``model``'s view: their names, titles and types, and how."""
+    def register(fn: Callable[[Any, dict, Any], dict]) -> Callable:
+        _DERIVE[model] = (fields, fn)
+        return fn
+    return register
+
+
+def _spec_and_converter(annotation: Any) -> tuple[Any, Callable[[Any, Any], Any]]:
+    """What a model field becomes in the view, and the function converting its value."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *meta = typing.get_args(annotation)
+        unit = next((m.name for m in meta if isinstance(m, Unit)), None)
+        if unit is not None:
+            if unit == "pct":  # typed in percent, kept as a fraction like every computed rate
+                return Figure, lambda v, root: None if v is None else Figure(v / HUNDRED, "pct")
+            return Figure, lambda v, root: None if v is None else Figure(v, unit)
+        return _spec_and_converter(base)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _spec_and_converter(args[0])
+        return str, lambda v, root: None if v is None else str(v)  # e.g. answers: 2 or "P2"
+    if origin in (tuple, list):
+        spec, convert = _spec_and_converter(typing.get_args(annotation)[0])
+        return ListOf(spec), lambda v, root: tuple(convert(x, root) for x in v)
+    if origin is typing.Literal:
+        return str, lambda v, root: v
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return view_class(annotation), lambda v, root: None if v is None else _build(v, root)
+    if annotation in (str, int, bool, date, Decimal):
+        return annotation, lambda v, root: v
+    raise TypeError(f"no view for field type {annotation!r}")  # a new model type needs a line above
+
+
+@dataclass(frozen=True)
+class _ClassInfo:
+    view: type
+    converters: tuple[tuple[str, Callable], ...]
+    derive: tuple[Callable, ...]
+
+
+_INFO: dict[type, _ClassInfo] = {}
+SPECS: dict[type, dict[str, Derived]] = {}  # view class -> field -> title, type (for lint and docs)
+
+
+def view_class(model: type[BaseModel]) -> type:
+    """The frozen dataclass that views ``model``: its fields, then its derived figures."""
+    return _info(model).view
+
+
+def _info(model: type[BaseModel]) -> _ClassInfo:
+    if model in _INFO:
+        return _INFO[model]
+    derived: dict[str, Derived] = {}
+    derive = []
+    for klass in model.__mro__:  # the most specific first: a base may use what a subclass set
+        if klass in _DERIVE:
+            fields, fn = _DERIVE[klass]
+            derive.append(fn)
+            for name, d in fields.items():
+                derived.setdefault(name, d)
+    names = list(model.model_fields) + [n for n in derived if n not in model.model_fields]
+    view = dataclasses.make_dataclass(f"{model.__name__}View", [(n, Any) for n in names], frozen=True, slots=True)
+    view.__module__ = __name__
+    _INFO[model] = _ClassInfo(view, (), ())  # the class exists before its fields' types: trees refer to themselves
+    hints = typing.get_type_hints(model, include_extras=True)
+    converters, specs = [], {}
+    for name, info in model.model_fields.items():
+        spec, convert = _spec_and_converter(hints[name])
+        converters.append((name, convert))
+        specs[name] = Derived(info.title or name, spec, info.description or "")
+    for name, d in derived.items():
+        specs.setdefault(name, d)
+    _INFO[model] = info = _ClassInfo(view, tuple(converters), tuple(derive))
+    SPECS[view] = specs
+    return info
+
+
+def _build(obj: BaseModel, root: Any) -> Any:
+    info = _info(type(obj))
+    values = {name: convert(getattr(obj, name), root) for name, convert in info.converters}
+    for fn in info.derive:
+        values.update(fn(obj, values, root))
+    return info.view(**values)
+
+
+SPECS[ScorePart] = SCORE_PART_FIELDS
+SPECS[Figure] = {"value": Derived("数值", Decimal), "unit": Derived("单位", str), "base": Derived("基数", str),
+                 "number": Derived("数字（不带单位）", str), "text": Derived("数字（带单位）", str),
+                 "negative": Derived("是否为负", bool), "magnitude": Derived("绝对值")}
+
+
+def view(report: ReportBase) -> Any:
+    """The view of a validated report, computed once (the model is frozen, so it cannot go stale)."""
+    cached = report._view
+    if cached is not None and cached[0] == id(report):  # a model_copy carries its original's cache
+        return cached[1]
+    result = _build(report, report)
+    report._view = (id(report), result)
+    return result
+
+
+@functools.lru_cache(maxsize=None)
+def report_view_class(kind: str) -> type:
+    return view_class(REPORT_KINDS[kind])
+
+
+# --- derived figures: each defined here once ----------------------------------------------------
+
+SCORE_RATE = "得分÷分值"
+
+
+@derives(Indicator, is_leaf=Derived("末级指标", bool), total_weight=Derived("分值合计"),
+         total_score=Derived("得分合计"), rate=Derived("得分率", description=SCORE_RATE))
+def _indicator(m: Indicator, v: dict, root: Any) -> dict:
+    kids = v["children"]
+    weight = v["weight"] if not kids else total((c.total_weight for c in kids), "weight")
+    score = v["score"] if not kids else total((c.total_score for c in kids), "points")
+    return {"is_leaf": not kids, "total_weight": weight, "total_score": score, "rate": rate(score, weight, SCORE_RATE)}
+
+
+@derives(Department, staff_authorized=Derived("编制数合计"), staff_actual=Derived("实有人数合计"))
+def _department(m: Department, v: dict, root: Any) -> dict:
+    return {"staff_authorized": total((s.authorized for s in v["staffing"]), "count"),
+            "staff_actual": total((s.actual for s in v["staffing"]), "count")}
+
+
+@derives(Income, total=Derived("收入合计", description="财政拨款收入＋其他收入＋年初结转结余"),
+         fiscal_share=Derived("财政拨款收入占比"), other_share=Derived("其他收入占比"),
+         carryover_share=Derived("年初结转结余占比"), total_share=Derived("收入合计占比（100%）"))
+def _income(m: Income, v: dict, root: Any) -> dict:
+    whole = m.fiscal + m.other + m.carryover
+    return {"total": Figure(whole, "money"), "fiscal_share": rate(m.fiscal, whole, "财政拨款收入÷收入合计"),
+            "other_share": rate(m.other, whole, "其他收入÷收入合计"),
+            "carryover_share": rate(m.carryover, whole, "年初结转结余÷收入合计"),
+            "total_share": rate(whole, whole, "收入合计÷收入合计")}
+
+
+@derives(Spending, has_split=Derived("分列人员经费和公用经费", bool), basic_total=Derived("基本支出"),
+         total=Derived("支出合计", description="基本支出＋项目支出"),
+         basic_share=Derived("基本支出占比"), project_share=Derived("项目支出占比"),
+         personnel_share=Derived("人员经费占比"), public_share=Derived("公用经费占比"),
+         total_share=Derived("支出合计占比（100%）"))
+def _spending(m: Spending, v: dict, root: Any) -> dict:
+    split = m.personnel is not None
+    basic = m.personnel + m.public if split else m.basic
+    whole = basic + m.project
+    return {"has_split": split, "basic_total": Figure(basic, "money"), "total": Figure(whole, "money"),
+            "basic_share": rate(basic, whole, "基本支出÷支出合计"),
+            "project_share": rate(m.project, whole, "项目支出÷支出合计"),
+            "personnel_share": rate(m.personnel, whole, "人员经费÷支出合计"),
+            "public_share": rate(m.public, whole, "公用经费÷支出合计"),
+            "total_share": rate(whole, whole, "支出合计÷支出合计")}
+
+
+@derives(ThreePublic, total=Derived("“三公”经费合计"))
+def _three_public(m: ThreePublic, v: dict, root: Any) -> dict:
+    return {"total": Figure(m.abroad + m.vehicles + m.reception, "money")}
+
+
+LEVEL_RATE = "实际支出数÷年初预算数"
+
+
+@derives(LevelLine, rate=Derived("执行率", description=LEVEL_RATE))
+def _level_line(m: LevelLine, v: dict, root: Any) -> dict:
+    return {"rate": rate(m.spent, m.initial, LEVEL_RATE)}
+
+
+def _level_total(lines: tuple) -> Any:
+    """The 合计 row of a by-level table, as one more line of the same kind."""
+    if not lines:
+        return None
+    parts = {key: total((getattr(line, key) for line in lines), "money") for key in ("initial", "received", "spent")}
+    return view_class(LevelLine)(level="合计", **parts, rate=rate(parts["spent"], parts["initial"], LEVEL_RATE))
+
+
+@derives(DeptFunds, execution_base=Derived("预算执行率的基数", view_class(Spending)),
+         execution_base_label=Derived("基数名称", str), execution_rate=Derived("预算执行率"),
+         arrival_rate=Derived("资金到位率"), usage_rate=Derived("资金使用率"), carryover_end=Derived("年末结转结余"),
+         change_from_previous=Derived("较上年增减"), by_level_total=Derived("按资金级次合计", view_class(LevelLine)),
+         basic_execution=Derived("基本支出执行率"), personnel_execution=Derived("人员经费执行率"),
+         public_execution=Derived("公用经费执行率"), project_execution=Derived("项目支出执行率"))
+def _dept_funds(m: DeptFunds, v: dict, root: Any) -> dict:
+    base = v["adjusted_budget"] or v["budget"]
+    label = None if base is None else ("调整后预算数" if v["adjusted_budget"] else "年初预算数")
+    final, income = v["final"].total, v["income"]
+    return {
+        "execution_base": base,
+        "execution_base_label": label,
+        "execution_rate": rate(final, base and base.total, f"决算支出÷{label}"),
+        "arrival_rate": rate(m.received, base and base.total, f"实际到位数÷{label}"),
+        "usage_rate": rate(final, income and income.total, "支出合计÷收入合计"),
+        "carryover_end": None if income is None else Figure(income.total.value - final.value, "money"),
+        "change_from_previous": None if m.previous_final is None else rate(
+            final.value - m.previous_final, m.previous_final, "（本年决算支出−上年决算支出）÷上年决算支出"),
+        "by_level_total": _level_total(v["by_level"]),
+        **{f"{key}_execution": rate(getattr(v["final"], attr), base and getattr(base, attr), f"{what}决算数÷{what}{label}")
+           for key, attr, what in (("basic", "basic_total", "基本支出"), ("personnel", "personnel", "人员经费"),
+                                   ("public", "public", "公用经费"), ("project", "project", "项目支出"))},
+    }
+
+
+@derives(Procurement, rate=Derived("政府采购执行率", description="实际采购÷采购预算"))
+def _procurement(m: Procurement, v: dict, root: Any) -> dict:
+    return {"rate": rate(m.actual, m.budget, "实际采购÷采购预算")}
+
+
+@derives(Goals, projects_total=Derived("项目预算合计"))
+def _goals(m: Goals, v: dict, root: Any) -> dict:
+    return {"projects_total": Figure(sum((p.amount for p in m.projects if p.amount is not None), ZERO), "money")}
+
+
+PROJECT_RATE = "全年执行数÷全年预算数"
+
+
+@derives(FundLine, rate=Derived("执行率", description=PROJECT_RATE))
+def _fund_line(m: FundLine, v: dict, root: Any) -> dict:
+    return {"rate": rate(m.spent, m.budget, PROJECT_RATE)}
+
+
+@derives(ProjectFunds, initial=Derived("年初预算数合计"), budget=Derived("全年预算数合计"),
+         received=Derived("实际到位数合计"), spent=Derived("全年执行数合计"),
+         execution_rate=Derived("预算执行率", description=PROJECT_RATE),
+         arrival_rate=Derived("资金到位率", description="实际到位数÷全年预算数"),
+         score=Derived("预算执行率得分"), sources=Derived("按资金来源（官方表格的固定三行）", ListOf(view_class(FundLine))),
+         by_level_total=Derived("按资金级次合计", view_class(LevelLine)))
+def _project_funds(m: ProjectFunds, v: dict, root: Any) -> dict:
+    lines = v["lines"]
+    sums = {key: total((getattr(line, key) for line in lines), "money") for key in ("initial", "budget", "received", "spent")}
+    execution = rate(sums["spent"], sums["budget"], PROJECT_RATE)
+    by_source = {line.source: line for line in lines}
+    return {**sums, "execution_rate": execution,
+            "arrival_rate": rate(sums["received"], sums["budget"], "实际到位数÷全年预算数"),
+            "score": Figure(_execution_score(m, execution), "points"),
+            "sources": tuple(by_source.get(s) for s in FUND_SOURCES),
+            "by_level_total": _level_total(v["by_level"])}
+
+
+def _execution_score(m: ProjectFunds, execution: Figure | None) -> Decimal:
+    fraction = execution.value if execution else ZERO
+    if m.scoring == "比例":
+        return m.weight * min(fraction, ONE)
+    for floor, points in ((ONE, 10), (Decimal("0.8"), 7), (Decimal("0.6"), 5)):
+        if fraction >= floor:
+            return m.weight * points / 10
+    return ZERO
+
+
+@derives(SurveyGroup, weighted=Derived("加权满意度", description="满意度×权重"))
+def _survey_group(m: SurveyGroup, v: dict, root: Any) -> dict:
+    return {"weighted": Figure(v["satisfaction"].value * v["weight"].value, "pct")}
+
+
+SURVEY_BASE = "各组满意度×权重之和"
+
+
+@derives(Survey, weight_total=Derived("权重合计"), overall=Derived("综合满意度", description=SURVEY_BASE),
+         samples=Derived("有效问卷合计"))
+def _survey(m: Survey, v: dict, root: Any) -> dict:
+    groups = v["groups"]
+    return {"weight_total": total((g.weight for g in groups), "pct"),
+            "overall": Figure(sum((g.weighted.value for g in groups), ZERO), "pct", SURVEY_BASE),
+            "samples": total((g.samples for g in groups), "count")}
+
+
+@derives(TargetPoints, not_completed=Derived("未完成", description="评价点总数−已完成"),
+         rate=Derived("完成率", description="已完成÷评价点总数"))
+def _target_points(m: TargetPoints, v: dict, root: Any) -> dict:
+    return {"not_completed": Figure(m.total - m.completed, "count"),
+            "rate": rate(m.completed, m.total, "已完成÷评价点总数")}
+
+
+@derives(GradeBand, upper=Derived("上一档最低分", description="本档总分须低于它；最高档为空"))
+def _grade_band(m: GradeBand, v: dict, root: Any) -> dict:
+    return {"upper": None}  # filled by the settings, which see the neighbouring bands
+
+
+@derives(Settings)
+def _settings(m: Settings, v: dict, root: Any) -> dict:
+    bands = v["grade_bands"]
+    return {"grade_bands": tuple(dataclasses.replace(b, upper=bands[i - 1].min if i else None)
+                                 for i, b in enumerate(bands))}
+
+
+@derives(Suggestion, problem_numbers=Derived("对应问题的序号", ListOf(int), "所回应的问题在报告中的序号"))
+def _suggestion(m: Suggestion, v: dict, root: Any) -> dict:
+    return {"problem_numbers": tuple(sorted({n for ref in m.answers if (n := problem_number(root, ref))}))}
+
+
+def problem_number(report: ReportBase, ref: str | int) -> int | None:
+    """1-based position of the problem a suggestion names by id or by position."""
+    for i, p in enumerate(report.problems, 1):
+        if str(ref) in (p.id, str(i)):
+            return i
+    return None
+
+
+def _grade(settings: Settings, score: Decimal) -> str:
+    for band in settings.grade_bands:
+        if score >= band.min:
+            return band.grade
+    return settings.grade_bands[-1].grade
+
+
+@derives(ProjectSelfReport, report_title=Derived("报告标题", str), signer=Derived("落款单位", str),
+         self_name=Derived("自称", str))
+def _project_report(m: ProjectSelfReport, v: dict, root: Any) -> dict:
+    return {"report_title": m.title or f"{m.project.name}{m.year}年度{KIND_TITLES[m.kind]}",
+            "signer": m.author or m.project.implementer, "self_name": "本单位"}
+
+
+@derives(DeptSelfReport, report_title=Derived("报告标题", str), signer=Derived("落款单位", str),
+         self_name=Derived("自称", str))
+def _dept_report(m: DeptSelfReport, v: dict, root: Any) -> dict:
+    return {"report_title": m.title or f"{m.department.name}{m.year}年{KIND_TITLES[m.kind]}",
+            "signer": m.author or m.department.name, "self_name": m.department.self_name}
+
+
+@derives(KeyEvalReport, report_title=Derived("报告标题", str), signer=Derived("落款单位", str),
+         self_name=Derived("自称", str))
+def _key_eval_report(m: KeyEvalReport, v: dict, root: Any) -> dict:
+    return {"report_title": m.title or f"{m.department.name}{m.year}年部门整体支出{KIND_TITLES[m.kind]}",
+            "signer": m.author or m.evaluator or m.department.name, "self_name": m.department.self_name}
+
+
+@derives(ReportBase, kind_title=Derived("报告类型名称", str), period_start=Derived("评价时段起", date),
+         period_end=Derived("评价时段止", date), execution_part=Derived("预算执行率得分（项目自评表）", ScorePart),
+         score_parts=Derived("一级得分", ListOf(ScorePart)),
+         total_weight=Derived("总分值"), total_score=Derived("总得分"),
+         score_rate=Derived("总得分率", description=SCORE_RATE), grade=Derived("评价等级", str),
+         grade_ticks=Derived("评价等次（勾选）", str, "如 优√ 良□ 中□ 差□"))
+def _report(m: ReportBase, v: dict, root: Any) -> dict:
+    execution = _scored_outside_tree(m, v)
+    parts = ((execution,) if execution else ()) + tuple(
+        ScorePart(i.name, i.total_weight, i.total_score, i.rate) for i in v["indicators"])
+    weight, score = total((p.weight for p in parts), "weight"), total((p.score for p in parts), "points")
+    grade = _grade(m.settings, score.value)
+    return {
+        "kind_title": KIND_TITLES[m.kind],
+        "period_start": m.evaluation.period_start or date(m.year, 1, 1),
+        "period_end": m.evaluation.period_end or date(m.year, 12, 31),
+        "execution_part": execution, "score_parts": parts, "total_weight": weight, "total_score": score,
+        "score_rate": rate(score, weight, SCORE_RATE), "grade": grade,
+        "grade_ticks": " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in m.settings.grade_bands),
+    }
+
+
+def _scored_outside_tree(m: ReportBase, v: dict) -> ScorePart | None:
+    """The project form scores 预算执行率 beside the indicator tree."""
+    if not isinstance(m, ProjectSelfReport):
+        return None
+    f = v["funds"]
+    return ScorePart("预算执行率", f.weight, f.score, rate(f.score, f.weight, SCORE_RATE))
+
+
+def leaves(node: Any) -> list[Any]:
+    """The leaves under an indicator view (itself when it is one)."""
+    return [node] if node.is_leaf else [leaf for c in node.children for leaf in leaves(c)]
+
+
+def view_attributes(cls: type) -> frozenset[str]:
+    """What a template may read on an object of this view class (nothing else is reachable)."""
+    return frozenset(SPECS.get(cls, ()))
+
+
+for _model in REPORT_KINDS.values():  # generate every view class up front, in one place
+    _info(_model)
