@@ -89,9 +89,9 @@ def _center(value: str, width: int = 80) -> str:
 
 
 def _indent(s: str, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
-    pad = width if isinstance(width, str) else " " * (width if isinstance(width, int) else 0)
-    _small(width if isinstance(width, int) else len(pad), "indent 宽度")
-    _too_long(len(str(s)) + (str(s).count("\n") + 1) * len(pad))
+    size = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+    _small(size, "indent 宽度")
+    _too_long(len(str(s)) + (str(s).count("\n") + 1) * size)
     return jinja_filters.do_indent(s, width, first, blank)
 
 
@@ -160,6 +160,10 @@ class Sandbox(ImmutableSandboxedEnvironment):
         if isinstance(obj, _JINJA_OWN) or type(obj).__name__ == "TemplateModule":
             return super().is_safe_attribute(obj, attr, value)
         return False  # numbers, dates' methods, anything else: nothing to read
+
+    def wrap_str_format(self, value: Any) -> None:
+        # str.format and format_map are not on the allow-list at all: widths in them are size bombs.
+        return None
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         # Fail where it happens: an undefined marker must never reach the page as text.

@@ -246,6 +246,8 @@ def _location(exc: BaseException) -> tuple[str, int | None]:
             found = (template.filename or "<template>", template.get_corresponding_lineno(tb.tb_lineno))
         elif "__jinja_exception__" in frame_globals:  # a frame Jinja rewrote to the template's line
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        if found[0] and isinstance(exc, RecursionError):
+            break  # where the cycle starts, not where Python gave up
         tb = tb.tb_next
     return found
 

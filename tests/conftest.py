@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 DEPT_EXAMPLE = ROOT / "examples" / "xishan-2024-dept-self.yaml"
 PROJECT_EXAMPLE = ROOT / "examples" / "xishan-2024-project-self.yaml"
-SKELETONS = {k: ROOT / "templates" / "kinds" / k / "skeleton.yaml" for k in ("dept_self", "project_self")}
+HONGYUN_EXAMPLE = ROOT / "examples" / "hongyun-2023-key-eval.yaml"
 
 
 def example_data(path: Path = DEPT_EXAMPLE) -> dict:
