@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 import zlib
 from pathlib import Path
@@ -141,8 +142,46 @@ def read_package(path: Path, raw: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
     return parts
 
 
+class _Member:
+    """One zip member with its compressed bytes, so parts that never change are deflated once."""
+
+    def __init__(self, info: zipfile.ZipInfo, data: bytes):
+        self.name = info.filename.encode("utf-8")
+        self.flags = 0x800 if not info.filename.isascii() else 0
+        self.time, self.date = _dos_time(info.date_time)
+        self.external = info.external_attr
+        self.crc, self.size = zlib.crc32(data), len(data)
+        deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        self.packed = deflate.compress(data) + deflate.flush()
+
+    def local(self) -> bytes:
+        return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, self.flags, 8, self.time, self.date, self.crc,
+                           len(self.packed), self.size, len(self.name), 0) + self.name + self.packed
+
+    def central(self, offset: int) -> bytes:
+        return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, self.flags, 8, self.time, self.date, self.crc,
+                           len(self.packed), self.size, len(self.name), 0, 0, 0, 0, self.external, offset) + self.name
+
+
+def _dos_time(dt: tuple) -> tuple[int, int]:
+    year, month, day, hour, minute, second = dt
+    return (hour << 11) | (minute << 5) | (second // 2), (max(year, 1980) - 1980) << 9 | (month << 5) | day
+
+
+def _zip(members: list[_Member]) -> bytes:
+    out, central, offset = [], [], 0
+    for m in members:
+        central.append(m.central(offset))
+        local = m.local()
+        out.append(local)
+        offset += len(local)
+    directory = b"".join(central)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), offset, 0)
+    return b"".join(out) + directory + end
+
+
 class CompiledDocx:
-    """A .docx template whose Jinja parts are patched and compiled once."""
+    """A .docx template whose Jinja parts are patched and compiled once, its other parts deflated once."""
 
     def __init__(self, path: Path, raw: bytes, env: Any):
         from docxtpl import DocxTemplate  # heavy import, only when Word output is wanted
@@ -160,6 +199,8 @@ class CompiledDocx:
             patched = self._tpl.patch_xml(text)
             patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
             self.templates[info.filename] = env.from_string(patched)
+        self.fixed = {info.filename: _Member(info, data) for info, data in self.entries
+                      if info.filename not in self.templates}
 
     def _render_part(self, name: str, context: dict) -> bytes:
         xml = self.templates[name].render(context)
@@ -175,13 +216,8 @@ class CompiledDocx:
         return data
 
     def render(self, context: dict) -> bytes:
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for info, data in self.entries:
-                if info.filename in self.templates:
-                    data = self._render_part(info.filename, context)
-                z.writestr(info, data)
-        return out.getvalue()
+        return _zip([self.fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context))
+                     for info, _ in self.entries])
 
 
 def compile_skin(templates: Any) -> CompiledDocx:
