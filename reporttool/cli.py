@@ -302,6 +302,16 @@ def templates_lint(folder: Path = typer.Argument(..., help="自定义模板目�
     typer.echo(f"✓ {folder}：模板无问题")
 
 
+@templates_app.command("fields")
+@guarded
+def templates_fields(kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}")) -> None:
+    """列出模板中 r 可以读取的全部字段（含计算好的合计、比率、得分与等级）；数字字段另有 .text .number .base。"""
+    from .view import field_list
+
+    rows = [["字段", "名称", "类型"]] + [list(row) for row in field_list(_kind(kind))]
+    typer.echo(table(rows))
+
+
 FINDING_CN = {"missing": "缺少章节", "order": "顺序错误", "ordinal": "序号", "level": "层级",
               "duplicate": "重复", "unknown": "未知章节"}
 

@@ -487,9 +487,32 @@ def leaves(node: Any) -> list[Any]:
     return [node] if node.is_leaf else [leaf for c in node.children for leaf in leaves(c)]
 
 
-def view_attributes(cls: type) -> frozenset[str]:
-    """What a template may read on an object of this view class (nothing else is reachable)."""
-    return frozenset(SPECS.get(cls, ()))
+_KIND_WORDS = {str: "文字", int: "整数", bool: "是/否", date: "日期", Decimal: "数值", Figure: "数字（带单位）"}
+
+
+def field_list(kind: str) -> list[tuple[str, str, str]]:
+    """Every path a template can read from ``r`` for a kind: (path, title, what it is).
+
+    A list's items are written ``[]``; a tree (the indicators) is listed once, not again under
+    its own children.
+    """
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(cls: type, prefix: str, seen: tuple[type, ...]) -> None:
+        for name, d in SPECS[cls].items():
+            spec, path = d.spec, f"{prefix}.{name}"
+            is_list = isinstance(spec, ListOf)
+            item = spec.item if is_list else spec
+            if is_list:
+                path += "[]"
+            what = _KIND_WORDS.get(item) or ("数据块" if item in SPECS else "值")
+            rows.append((path, d.title, f"列表，每项为{what}" if is_list else what))
+            if item in SPECS and item is not Figure and item not in seen:
+                walk(item, path, seen + (item,))
+
+    root = report_view_class(kind)
+    walk(root, "r", (root,))
+    return rows
 
 
 for _model in REPORT_KINDS.values():  # generate every view class up front, in one place

@@ -139,3 +139,20 @@ def test_missing_template_folder(tmp_path):
 
 def test_builtin_templates_lint_clean():
     assert template_set().lint() == []
+
+
+@pytest.mark.parametrize("kind", list(rt.REPORT_KINDS))
+def test_fields_lists_what_a_template_can_read(kind, tmp_path):
+    result = runner.invoke(app, ["templates", "fields", kind])
+    assert result.exit_code == 0, result.output
+    paths = [line.split()[0] for line in result.output.splitlines()[1:]]
+    assert {"r.total_score", "r.grade", "r.report_title", "r.indicators[].total_score", "r.score_parts[].rate"} <= set(paths)
+    assert not any("_" == p.split(".")[-1][:1] for p in paths)
+    # Every listed path passes the lint: a macro printing all scalar fields of the report itself.
+    scalars = [p for p in paths if p.count(".") == 1 and "[]" not in p]
+    folder = tmp_path / "tpl"
+    runner.invoke(app, ["templates", "export", str(folder)])
+    sections = folder / "kinds" / kind / "sections.j2"
+    sections.write_text(sections.read_text(encoding="utf-8") + "\n{% macro probe() %}\n"
+                        + "".join("{{ %s is defined }}" % p for p in scalars) + "\n{% endmacro %}\n", encoding="utf-8")
+    assert runner.invoke(app, ["templates", "lint", str(folder)]).exit_code == 0
