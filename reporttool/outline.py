@@ -156,12 +156,12 @@ def load_outline(path: str | Path) -> Outline:
 
 
 def resolve(r: Any, dotted: str) -> Any:
-    """A checked data path's value in a report view."""
+    """A data path's value in a report view: declared fields only, whoever built the outline."""
     value = r
     for part in dotted.split("."):
-        value = getattr(value, part, None)
-        if value is None:
+        if part not in SPECS.get(type(value), ()):
             return None
+        value = getattr(value, part)
     return value
 
 

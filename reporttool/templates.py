@@ -23,7 +23,7 @@ from .document import Document, Table
 from .env import TemplateOutputError, make_env
 from .errors import Problem, TemplateProblem, UserError
 from .formats import FORMATS
-from .model import REPORT_KINDS, ReportBase
+from .model import ReportBase
 from .outline import Outline, load_outline
 from .sandbox import TemplateTimeout, time_limit
 from .tables import TABLES
@@ -289,4 +289,4 @@ def template_set(root: str | None = None) -> TemplateSet:
     return templates
 
 
-__all__ = ["TemplateSet", "template_set", "kind_file", "BUILTIN", "REPORT_KINDS"]
+__all__ = ["TemplateSet", "template_set", "kind_file", "BUILTIN"]

@@ -68,9 +68,6 @@ class Figure:
         return self.text
 
 
-FIGURE_ATTRS = ("value", "unit", "base", "number", "text", "negative", "magnitude")
-
-
 def figure(value: Decimal | int | None, unit: str, base: str = "") -> Figure | None:
     return None if value is None else Figure(value, unit, base)
 

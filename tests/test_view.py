@@ -13,7 +13,7 @@ from pydantic import ValidationError
 import reporttool as rt
 from reporttool.env import make_env
 from reporttool.templates import BUILTIN
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES, HONGYUN_EXAMPLE, PROJECT_EXAMPLE, example_data, write
+from tests.conftest import DEPT_EXAMPLE, HONGYUN_EXAMPLE, PROJECT_EXAMPLE, example_data, write
 
 
 def test_a_validated_report_cannot_change_under_its_view():
