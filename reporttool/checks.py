@@ -377,4 +377,4 @@ RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_ru
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:
     src, r = source_of(report), view(report)
-    return [p for rule in rules for p in rule(report, r, src)]
+    return list(src.warnings) + [p for rule in rules for p in rule(report, r, src)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 from typing import Literal, Optional, Union
 
@@ -85,7 +84,7 @@ class AnnexHeading:
 @dataclass
 class Signature:
     signer: str
-    signed_on: Optional[date] = None
+    signed_on: Optional[str] = None  # as the report writes it: 2025年3月31日, or a month
     kind: str = "signature"
 
 

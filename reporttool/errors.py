@@ -60,6 +60,7 @@ class Problem:
             "message": self.message,
             "stated": None if self.stated is None else str(self.stated),
             "computed": None if self.computed is None else str(self.computed),
+            **({"detail": self.extra["detail"]} if "detail" in self.extra else {}),
         }
 
 

@@ -47,12 +47,19 @@ def count(value: int | None) -> str:
 
 
 def cn_number(n: int) -> str:
-    """1 -> 一, 10 -> 十, 21 -> 二十一, 105 -> 一百零五 (up to 9999)."""
-    if n < 0 or n > 9999:
+    """1 -> 一, 10 -> 十, 21 -> 二十一, 105 -> 一百零五, 10000 -> 一万 (any size)."""
+    if n < 0:
         raise ValueError(f"cannot write {n} in Chinese numerals")
+    if n >= 10000:
+        high, low = divmod(n, 10000)
+        return cn_number(high) + "万" + ("" if not low else ("零" if low < 1000 else "") + _below_10000(low, inner=True))
+    return _below_10000(n)
+
+
+def _below_10000(n: int, inner: bool = False) -> str:
     if n < 10:
         return _DIGITS[n]
-    if n < 20:
+    if n < 20 and not inner:
         return "十" + (_DIGITS[n % 10] if n % 10 else "")
     out = ""
     zero = False
@@ -83,8 +90,11 @@ def ordinal(position: int, level: int) -> str:
     return f"{position})"
 
 
-def cndate(value: date | None) -> str:
-    return MISSING if value is None else f"{value.year}年{value.month}月{value.day}日"
+def cndate(value: date | str | None) -> str:
+    """2024-12-31 -> 2024年12月31日; a date already written in Chinese (2025年5月) stays."""
+    if value is None:
+        return MISSING
+    return value if isinstance(value, str) else f"{value.year}年{value.month}月{value.day}日"
 
 
 def sentence(text: str) -> str:

@@ -11,7 +11,6 @@ render, so lint refuses whatever render would.
 from __future__ import annotations
 
 import functools
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -187,7 +186,7 @@ def sample_document() -> Document:
                         [Cell(covered="v"), Cell("2.00")], [Cell("合计", colspan=2), Cell(covered="h")]],
                   caption="表", unit="单位：万元")
     blocks = [Heading(level, "一、", "标题", f"h{level}") for level in (1, 2, 3, 4, 5)]
-    blocks += [Paragraph("正文"), table, Signature("单位", date(2025, 1, 1)), PageBreak(), AnnexHeading("附件1", "附表"), table]
+    blocks += [Paragraph("正文"), table, Signature("单位", "2025年1月1日"), PageBreak(), AnnexHeading("附件1", "附表"), table]
     return Document(kind="sample", title="标题", blocks=blocks)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
-from .model import KIND_TITLES, REPORT_KINDS, ReportBase
+from .model import KIND_TITLES, REPORT_KINDS, ReportBase, shown
 from .yamlio import Source, load_file, loads
 
 _SIMPLE = {
@@ -97,27 +99,32 @@ def _message(err: dict, model: type[BaseModel], path: tuple) -> str:
     ctx = err.get("ctx") or {}
     if kind.startswith("rt_"):
         return err["msg"]
+    if kind == "value_error":  # our own validators' words
+        return str(ctx.get("error") or err["msg"])
     if kind == "extra_forbidden":
         owner: Any = model
         for part in path[:-1]:
             if isinstance(part, str) and owner is not None and part in owner.model_fields:
                 owner = _unwrap(owner.model_fields[part].annotation)
-        allowed = "、".join(owner.model_fields) if owner else ""
-        return f"不认识的字段（可能拼写有误）；此处可用的字段：{allowed}"
+        fields = list(owner.model_fields) if owner else []
+        near = difflib.get_close_matches(str(path[-1]), fields, n=1, cutoff=0.6) if path else []
+        guess = f"是否想写 {near[0]}？" if near else ""
+        return f"不认识的字段（可能拼写有误）；{guess}此处可用的字段：{'、'.join(fields)}"
     if kind == "literal_error":
-        return f"只能取以下值之一：{ctx.get('expected', '')}，收到 {err.get('input')!r}"
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", ""))) or [str(ctx.get("expected", ""))]
+        return f"只能取以下值之一：{'、'.join(choices)}，收到 {shown(err.get('input'))}"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"应不小于 {ctx.get('ge', ctx.get('gt'))}，收到 {err.get('input')}"
+        return f"应不小于 {ctx.get('ge', ctx.get('gt'))}，收到 {shown(err.get('input'))}"
     if kind in ("less_than_equal", "less_than"):
-        return f"应不大于 {ctx.get('le', ctx.get('lt'))}，收到 {err.get('input')}"
+        return f"应不大于 {ctx.get('le', ctx.get('lt'))}，收到 {shown(err.get('input'))}"
     if kind == "too_short":
         return f"至少需要填写 {ctx.get('min_length')} 项"
     if kind in _SIMPLE:
         text = _SIMPLE[kind]
         if kind not in ("missing",) and "input" in err and not isinstance(err["input"], (dict, list)):
-            text += f"，收到 {err['input']!r}"
+            text += f"，收到 {shown(err['input'])}"
         return text
-    return f"取值无效（{err['msg']}）"
+    return "取值无效，请对照 reporttool new 生成的模板检查本字段"
 
 
 def _clean_loc(loc: tuple) -> tuple:

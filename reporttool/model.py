@@ -9,6 +9,7 @@ computed ones instead of trusting them.
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from dataclasses import dataclass
@@ -24,9 +25,69 @@ MAX_MONEY = Decimal("1e10")  # 万元; anything larger is a typo, not a budget
 
 # --- scalar types -----------------------------------------------------------------------
 
+MAX_TEXT = 20_000  # characters in one text field: a long section is a few thousand
+MAX_PLACES = 6     # decimal places of an amount in 万元 (0.000001 万元 is one fen)
+
+
+def shown(value: Any) -> str:
+    """A value as the user typed it, for messages: never a Python repr."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "typed"):
+        return value.typed
+    if isinstance(value, (list, tuple)):
+        return "列表"
+    if isinstance(value, dict):
+        return "“字段: 值”映射"
+    return str(value)
+
+
+def _as_text(value: Any) -> Any:
+    """A number or date typed where text is expected is that text, exactly as typed (99.80 stays 99.80)."""
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "typed"):
+        return value.typed
+    if isinstance(value, (int, Decimal, date)):
+        return str(value)
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise PydanticCustomError("rt_too_long", f"文字过长（{len(value):,} 字，上限 {MAX_TEXT:,} 字），请精简或分段")
+    return value
+
+
+_CN_DATE = re.compile(r"\s*(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*(?:[月/.\-]\s*(\d{1,2})\s*日?|月)?\s*")
+
+
+def _parse_date(value: Any, month_ok: bool) -> tuple[int, int, int | None]:
+    if isinstance(value, date):
+        return value.year, value.month, value.day
+    m = _CN_DATE.fullmatch(str(value)) if isinstance(value, str) else None
+    if not m or (m.group(3) is None and not month_ok):
+        example = "2025-03-28、2025年3月28日、2025/3/28" + ("，或只写月份 2025年5月" if month_ok else "")
+        raise PydanticCustomError("rt_date", f"应为日期，如 {example}，收到 {{input}}", {"input": shown(value)})
+    year, month, day = int(m.group(1)), int(m.group(2)), m.group(3) and int(m.group(3))
+    try:
+        date(year, month, day or 1)
+    except ValueError:
+        raise PydanticCustomError("rt_date", "日期不存在：{input}", {"input": shown(value)}) from None
+    return year, month, day
+
+
+def _date(value: Any) -> date:
+    year, month, day = _parse_date(value, month_ok=False)
+    return date(year, month, day)
+
+
+def _sign_date(value: Any) -> str:
+    year, month, day = _parse_date(value, month_ok=True)
+    return f"{year}年{month}月" + (f"{day}日" if day else "")
+
+
 def _to_decimal(value: Any, what: str, example: str) -> Decimal:
     if isinstance(value, bool):
-        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value})
+        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": shown(value)})
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
@@ -40,11 +101,15 @@ def _to_decimal(value: Any, what: str, example: str) -> Decimal:
         try:
             d = Decimal(text)
         except InvalidOperation:
-            raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value}) from None
+            raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": shown(value)}) from None
     else:
-        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": value})
+        raise PydanticCustomError("rt_number", f"应为{what}，例如 {example}，收到 {{input}}", {"input": shown(value)})
     if not d.is_finite():
         raise PydanticCustomError("rt_not_finite", f"{what}不能是 NaN 或无穷大")
+    if d.is_zero():
+        d = d.copy_abs()  # -0.0 is zero, and prints as 0.00
+    if d.as_tuple().exponent < -MAX_PLACES:
+        raise PydanticCustomError("rt_places", f"{what}最多保留 {MAX_PLACES} 位小数，收到 {{input}}", {"input": shown(value)})
     return d
 
 
@@ -53,9 +118,9 @@ def _money(value: Any) -> Decimal:
         value = value.strip()[:-2]
     d = _to_decimal(value, "金额（万元）", "6348.37 或 \"6,348.37\"")
     if d < 0:
-        raise PydanticCustomError("rt_negative", "金额不能为负数，收到 {input}", {"input": str(value)})
+        raise PydanticCustomError("rt_negative", "金额不能为负数，收到 {input}", {"input": shown(value)})
     if d > MAX_MONEY:
-        raise PydanticCustomError("rt_too_large", "金额过大（单位是万元），收到 {input}", {"input": str(value)})
+        raise PydanticCustomError("rt_too_large", "金额过大（单位是万元），收到 {input}", {"input": shown(value)})
     return d
 
 
@@ -64,9 +129,9 @@ def _points(value: Any) -> Decimal:
         value = value.strip()[:-1]
     d = _to_decimal(value, "分数", "8.5")
     if d < 0:
-        raise PydanticCustomError("rt_negative", "分数不能为负数，收到 {input}", {"input": str(value)})
+        raise PydanticCustomError("rt_negative", "分数不能为负数，收到 {input}", {"input": shown(value)})
     if d > 1000:
-        raise PydanticCustomError("rt_too_large", "分数过大，收到 {input}", {"input": str(value)})
+        raise PydanticCustomError("rt_too_large", "分数过大，收到 {input}", {"input": shown(value)})
     return d
 
 
@@ -75,7 +140,7 @@ def _percent(value: Any) -> Decimal:
         value = value.strip()[:-1]
     d = _to_decimal(value, "百分数", "95.39 或 \"95.39%\"")
     if abs(d) > 100000:
-        raise PydanticCustomError("rt_too_large", "百分数过大，收到 {input}", {"input": str(value)})
+        raise PydanticCustomError("rt_too_large", "百分数过大，收到 {input}", {"input": shown(value)})
     return d
 
 
@@ -89,7 +154,10 @@ Money = Annotated[Decimal, BeforeValidator(_money), Unit("money")]
 Points = Annotated[Decimal, BeforeValidator(_points), Unit("points")]
 Weight = Annotated[Decimal, BeforeValidator(_points), Unit("weight")]
 Percent = Annotated[Decimal, BeforeValidator(_percent), Unit("pct")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Str = Annotated[str, BeforeValidator(_as_text)]
+Text = Annotated[str, BeforeValidator(_as_text), StringConstraints(strip_whitespace=True, min_length=1)]
+Date = Annotated[date, BeforeValidator(_date)]
+SignDate = Annotated[str, BeforeValidator(_sign_date)]
 Count = Annotated[int, Field(ge=0, le=10_000_000), Unit("count")]
 
 
@@ -133,13 +201,13 @@ class Indicator(Model):
     name: Text = F("指标名称", "一级、二级或三级指标的名称")
     weight: Optional[Weight] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
     score: Optional[Points] = F("得分", "评价得分；末级指标必填，上级指标填写时须等于下级合计", None)
-    explanation: Optional[str] = F("指标解释", "指标的含义与计算口径", None)
-    criteria: Optional[str] = F("评分标准", "如何给分", None)
-    note: Optional[str] = F("评分说明", "扣分理由、佐证材料", None)
-    target: Optional[str] = F("年度指标值", "年初设定的指标值（项目自评表用）", None)
-    actual: Optional[str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
-    deviation: Optional[str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
-    analysis: Optional[str] = F("绩效分析", "在“具体绩效分析”中对该指标的文字分析", None)
+    explanation: Optional[Str] = F("指标解释", "指标的含义与计算口径", None)
+    criteria: Optional[Str] = F("评分标准", "如何给分", None)
+    note: Optional[Str] = F("评分说明", "扣分理由、佐证材料", None)
+    target: Optional[Str] = F("年度指标值", "年初设定的指标值（项目自评表用）", None)
+    actual: Optional[Str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
+    deviation: Optional[Str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
+    analysis: Optional[Str] = F("绩效分析", "在“具体绩效分析”中对该指标的文字分析", None)
     children: tuple["Indicator", ...] = F("下级指标", "下一层指标；末级指标不填", default=())
 
     @model_validator(mode="after")
@@ -156,7 +224,7 @@ class Indicator(Model):
 
 class Titled(Model):
     title: Text = F("标题", "小标题，一句话")
-    detail: Optional[str] = F("具体内容", "展开说明", None)
+    detail: Optional[Str] = F("具体内容", "展开说明", None)
 
 
 class WorkItem(Titled):
@@ -168,10 +236,10 @@ class Experience(Titled):
 
 
 class ProblemItem(Titled):
-    id: Optional[str] = F("问题编号", "供建议引用的编号，如 P1；不填则按顺序为 1、2、3…", None)
+    id: Optional[Str] = F("问题编号", "供建议引用的编号，如 P1；不填则按顺序为 1、2、3…", None)
     category: Text = F("问题分类", "项目立项、资金管理、业务管理、项目产出、项目效益、其他等", "其他")
-    cause: Optional[str] = F("原因分析", "产生问题的原因", None)
-    unit: Optional[str] = F("责任单位", "负责整改的单位或科室", None)
+    cause: Optional[Str] = F("原因分析", "产生问题的原因", None)
+    unit: Optional[Str] = F("责任单位", "负责整改的单位或科室", None)
 
 
 class Suggestion(Titled):
@@ -179,16 +247,16 @@ class Suggestion(Titled):
 
 
 class Evaluation(Model):
-    approach: Optional[str] = F("评价思路", "评价的总体思路", None)
-    purpose: Optional[str] = F("评价目的", "为什么开展本次评价", None)
+    approach: Optional[Str] = F("评价思路", "评价的总体思路", None)
+    purpose: Optional[Str] = F("评价目的", "为什么开展本次评价", None)
     basis: tuple[Text, ...] = F("评价依据", "政策文件、制度、预算批复等，每条一行", default=())
-    scope: Optional[str] = F("评价对象及范围", "评价覆盖的单位、资金和项目", None)
-    period_start: Optional[date] = F("评价时段起", "默认为评价年度 1 月 1 日", None)
-    period_end: Optional[date] = F("评价时段止", "默认为评价年度 12 月 31 日", None)
-    principles: Optional[str] = F("评价原则", "如科学公正、统筹兼顾、激励约束、公开透明", None)
-    method: Optional[str] = F("评价方法", "如比较法、因素分析法、公众评判法", None)
-    standards: Optional[str] = F("评价标准", "计划标准、行业标准、历史标准等", None)
-    process: Optional[str] = F("评价工作过程", "前期准备、组织实施、分析评价的经过", None)
+    scope: Optional[Str] = F("评价对象及范围", "评价覆盖的单位、资金和项目", None)
+    period_start: Optional[Date] = F("评价时段起", "默认为评价年度 1 月 1 日", None)
+    period_end: Optional[Date] = F("评价时段止", "默认为评价年度 12 月 31 日", None)
+    principles: Optional[Str] = F("评价原则", "如科学公正、统筹兼顾、激励约束、公开透明", None)
+    method: Optional[Str] = F("评价方法", "如比较法、因素分析法、公众评判法", None)
+    standards: Optional[Str] = F("评价标准", "计划标准、行业标准、历史标准等", None)
+    process: Optional[Str] = F("评价工作过程", "前期准备、组织实施、分析评价的经过", None)
 
 
 # --- department (dept_self) -------------------------------------------------------------
@@ -207,8 +275,8 @@ class Vehicles(Model):
 class Department(Model):
     name: Text = F("部门名称", "部门全称，用于标题和落款")
     self_name: Text = F("自称", "正文中部门的自称，如 我局、本单位", "本部门")
-    rank: Optional[str] = F("机构级别", "如 正科级", None)
-    setup: Optional[str] = F("机构设置说明", "挂牌、管理模式等补充说明", None)
+    rank: Optional[Str] = F("机构级别", "如 正科级", None)
+    setup: Optional[Str] = F("机构设置说明", "挂牌、管理模式等补充说明", None)
     divisions: tuple[Text, ...] = F("内设科室", "内设机构名称", default=())
     subordinate_units: tuple[Text, ...] = F("下属单位", "下设的事业单位等", default=())
     budget_units: tuple[Text, ...] = F("纳入预算编报的单位", "纳入本年度部门预算编报的单位", default=())
@@ -216,7 +284,7 @@ class Department(Model):
     vehicles: Optional[Vehicles] = F("车辆", "公务用车编制与实有数", None)
     functions: tuple[Text, ...] = F("部门职能", "主要职能，每条一项", default=())
     work: tuple[WorkItem, ...] = F("部门工作完成情况", "年度重点工作及完成情况", default=())
-    management: Optional[str] = F("部门管理制度", "内部控制、议事规则等制度建设情况", None)
+    management: Optional[Str] = F("部门管理制度", "内部控制、议事规则等制度建设情况", None)
 
 
 class Income(Model):
@@ -299,16 +367,16 @@ class AssetItem(Model):
 
 
 class Assets(Model):
-    as_of: Optional[date] = F("截止日期", "默认为评价年度 12 月 31 日", None)
+    as_of: Optional[Date] = F("截止日期", "默认为评价年度 12 月 31 日", None)
     items: tuple[AssetItem, ...] = F("资产明细", "按类别列示", default=())
 
 
 class ProjectGoal(Model):
     name: Text = F("项目名称", "预算项目名称")
     amount: Optional[Money] = F("预算金额", "万元", None)
-    level: Optional[str] = F("项目级次", "区级、上级等", None)
+    level: Optional[Str] = F("项目级次", "区级、上级等", None)
     goal: Text = F("绩效目标", "该项目的年度绩效目标")
-    result: Optional[str] = F("完成情况", "目标完成情况", None)
+    result: Optional[Str] = F("完成情况", "目标完成情况", None)
 
 
 class Goals(Model):
@@ -325,8 +393,8 @@ class ProjectInfo(Model):
     name: Text = F("项目名称", "预算批复中的项目全称")
     department: Text = F("主管部门", "项目主管部门")
     implementer: Text = F("实施单位", "项目实施单位")
-    type: Optional[str] = F("项目类型", "如 运转类、特定目标类", None)
-    period: Optional[str] = F("实施周期", "如 2024年1月—12月", None)
+    type: Optional[Str] = F("项目类型", "如 运转类、特定目标类", None)
+    period: Optional[Str] = F("实施周期", "如 2024年1月—12月", None)
     overview: Text = F("项目概况", "立项依据、主要内容、资金安排的概述")
 
 
@@ -382,21 +450,21 @@ class ReportBase(Model):
     _view: Any = PrivateAttr(default=None)  # (id of the report, its view): see view.view()
 
     year: int = F("评价年度", "被评价的预算年度", ge=2000, le=2100)
-    title: Optional[str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)
-    summary: Optional[str] = F("摘要", "报告开头的摘要（可选）", None)
+    title: Optional[Str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)
+    summary: Optional[Str] = F("摘要", "报告开头的摘要（可选）", None)
     evaluation: Evaluation = F("评价思路和过程", "评价思路、目的、依据、对象及时段等", default_factory=Evaluation)
     indicators: tuple[Indicator, ...] = F("指标体系", "一级指标列表，每个一级指标下有二级、三级指标", min_length=1)
     stated_total_score: Optional[Points] = F("总得分（填报数）", "官方表格中的总分，用于核对", None)
-    stated_grade: Optional[str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
-    conclusion: Optional[str] = F("评价结论补充说明", "综合评价的文字说明", None)
+    stated_grade: Optional[Str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
+    conclusion: Optional[Str] = F("评价结论补充说明", "综合评价的文字说明", None)
     experience: tuple[Experience, ...] = F("主要经验做法", "值得推广的做法", default=())
     problems: tuple[ProblemItem, ...] = F("存在的问题", "问题清单", default=())
     suggestions: tuple[Suggestion, ...] = F("改进措施及建议", "针对问题的建议", default=())
-    other: Optional[str] = F("其他需要说明的情况", "其他需要说明的事项", None)
+    other: Optional[Str] = F("其他需要说明的情况", "其他需要说明的事项", None)
     survey: Optional[Survey] = F("满意度调查", "问卷调查分组、样本、权重与综合满意度", None)
     target_points: Optional[TargetPoints] = F("绩效目标实现情况", "评价点总数、完成数与完成率", None)
-    author: Optional[str] = F("落款单位", "不填则为部门名称", None)
-    signed_on: Optional[date] = F("落款日期", "报告落款日期，如 2025-08-04", None)
+    author: Optional[Str] = F("落款单位", "不填则为部门名称", None)
+    signed_on: Optional[SignDate] = F("落款日期", "报告落款日期，如 2025-08-04、2025年8月4日，或只写月份 2025年8月", None)
     settings: Settings = F("设置", "评价等级分档、核对容差", default_factory=Settings)
 
 
@@ -426,8 +494,8 @@ class KeyEvalReport(ReportBase):
     funds: KeyEvalFunds = F("年度预算及决算", "收入、支出与结转结余")
     procurement: Optional[Procurement] = F("政府采购情况", "采购预算与实际采购", None)
     assets: Optional[Assets] = F("资产情况", "资产账面原值与净值", None)
-    evaluator: Optional[str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)
-    commissioned_by: Optional[str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
+    evaluator: Optional[Str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)
+    commissioned_by: Optional[Str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
 
 
 REPORT_KINDS: dict[str, type[ReportBase]] = {
