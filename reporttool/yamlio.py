@@ -73,7 +73,7 @@ _FOLDED_SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-
 
 def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     value = loader.construct_scalar(node)
-    if node.style == ">" or (node.style is None and node.start_mark.line != node.end_mark.line):
+    if node.style == ">" or (not node.style and node.start_mark.line != node.end_mark.line):
         value = _FOLDED_SPACE.sub("", value)  # folding joins lines with a space; Chinese has none
     return value.translate(UNSHIELD)
 

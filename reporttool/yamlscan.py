@@ -66,9 +66,9 @@ def scan(text: str, file: str) -> Scan:
             continue
         if indent > MAX_INDENT:
             error(n, 1, f"缩进超过 {MAX_INDENT} 列（层次过深），请检查本行是否多了空格", "yaml.depth")
-            continue
-        depth = _flow_depth(raw, depth)
-        if depth > MAX_FLOW_DEPTH:
+            break
+        depth, deepest = _flow_depth(raw, depth)
+        if deepest > MAX_FLOW_DEPTH:
             error(n, 1, f"方括号或花括号嵌套超过 {MAX_FLOW_DEPTH} 层，已拒绝读取", "yaml.depth")
             break
         if _BLOCK_SCALAR.search(raw):
@@ -156,9 +156,9 @@ def _flow_slip(line: str) -> str | None:
     return None
 
 
-def _flow_depth(line: str, depth: int) -> int:
-    """Open [ and { after this line (quotes and comments skipped; good enough to bound nesting)."""
-    quote = None
+def _flow_depth(line: str, depth: int) -> tuple[int, int]:
+    """Open [ and { after this line, and the most open within it (quotes and comments skipped)."""
+    quote, deepest = None, depth
     for i, c in enumerate(line):
         if quote:
             if c == quote:
@@ -169,6 +169,7 @@ def _flow_depth(line: str, depth: int) -> int:
             break
         elif c in "[{":
             depth += 1
+            deepest = max(deepest, depth)
         elif c in "]}":
             depth = max(0, depth - 1)
-    return depth
+    return depth, deepest
