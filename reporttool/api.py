@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -21,7 +21,8 @@ from .outline import Outline, outline_problems
 from .templates import TemplateSet, template_set
 from .view import view
 
-STATE_FILE = ".reporttool-state.json"  # what reporttool last wrote in a folder, by file name and hash
+STATE_DIR = ".reporttool"               # one record per output: the hashes of what reporttool wrote there
+STATE_FILE = ".reporttool-state.json"  # the single record of earlier versions, still honoured when read
 FORMATS = REPORT_FORMATS
 
 
@@ -44,26 +45,35 @@ def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
 
 
+_ERRNO_CN = {
+    errno.ENOENT: "目录不存在", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.ENOSPC: "磁盘已满",
+    errno.ENAMETOOLONG: "文件名过长（请缩短输入文件的名字或输出目录的路径）", errno.EISDIR: "同名的是一个文件夹",
+    errno.EROFS: "磁盘是只读的", errno.ENOTDIR: "路径中有一段不是文件夹",
+}
+
+
 @contextlib.contextmanager
 def disk_errors() -> Iterator[None]:
     """A full disk or a missing folder is the user's to fix: a message, not a traceback."""
     try:
         yield
     except OSError as exc:
-        raise UserError(f"无法写入 {exc.filename or '输出目录'}：{exc.strerror or exc}"
-                        "（请检查目录是否存在、是否有写入权限、磁盘是否已满）") from None
+        why = _ERRNO_CN.get(exc.errno, exc.strerror or str(exc))
+        raise UserError(f"无法写入 {exc.filename or '输出目录'}：{why}"
+                        "（请检查目录是否存在、是否有写入权限、磁盘是否已满；Windows 上请先关闭在 Word 或 Excel 中打开的该文件）") from None
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder, so a crash leaves the old file or the new one."""
     with disk_errors():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rt.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             # mkstemp makes 0600 files; give the mode a plain open() would (or keep the old file's).
-            os.chmod(tmp, path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask())
+            keep = path.is_file() and not path.is_symlink()
+            os.chmod(tmp, path.stat().st_mode & 0o7777 if keep else 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -132,47 +142,81 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_state(folder: Path) -> dict[str, str]:
+def _record_path(path: Path) -> Path:
+    # One small record per output, so writers of different outputs never share a file to lose.
+    return path.parent / STATE_DIR / (hashlib.sha256(path.name.encode("utf-8")).hexdigest()[:24] + ".json")
+
+
+def _accepted(path: Path) -> set[str]:
+    """Hashes of what reporttool wrote (or was about to write) at ``path``."""
     try:
-        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-        return {k: v for k, v in state.get("files", {}).items() if isinstance(v, str)}
+        record = json.loads(_record_path(path).read_text(encoding="utf-8"))
+        hashes = {h for h in record.get("hashes", []) if isinstance(h, str)}
     except (OSError, ValueError, AttributeError):
-        return {}
+        hashes = set()
+    try:  # the single state file of earlier versions
+        legacy = json.loads((path.parent / STATE_FILE).read_text(encoding="utf-8")).get("files", {})
+        if isinstance(legacy.get(path.name), str):
+            hashes.add(legacy[path.name])
+    except (OSError, ValueError, AttributeError):
+        pass
+    return hashes
+
+
+def _record(path: Path, hashes: set[str]) -> None:
+    folder = path.parent / STATE_DIR
+    if os.path.lexists(folder) and not folder.is_dir() or folder.is_symlink():
+        raise UserError(f"{folder} 应为 reporttool 的记录文件夹，却是一个文件或链接；请删除或改名后重试")
+    write_atomic(_record_path(path), json.dumps({"name": path.name, "hashes": sorted(hashes)}, ensure_ascii=False).encode("utf-8"))
+
+
+def _current(path: Path) -> str | None:
+    """The hash of the regular file at ``path``; None when there is nothing (or something else) there."""
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_file():
+        return ""  # a link or a folder is never ours to overwrite quietly
+    return _digest(path.read_bytes())
 
 
 def _backup(path: Path) -> Path:
+    """Copy ``path`` to the first free .bak name, never through a link that happens to sit there."""
+    data = path.read_bytes() if path.is_file() and not path.is_symlink() else b""
     n = 1
     while True:
         bak = path.with_name(path.name + (".bak" if n == 1 else f".bak{n}"))
-        if not bak.exists():
-            shutil.copy2(path, bak)
-            return bak
-        n += 1
+        try:
+            fd = os.open(bak, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        except FileExistsError:
+            n += 1
+            continue
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return bak
 
 
 def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
     """Write files without destroying hand edits.
 
     A file already there is replaced only if it is byte for byte what reporttool last wrote to it;
-    otherwise nothing is written unless ``force``, which first keeps a .bak copy.
+    otherwise nothing is written unless ``force``, which first keeps a .bak copy. The record of a
+    file is written before the file (holding the old and the new hash) and again after it, so a
+    crash in between never makes a fresh file look hand-edited.
     """
-    touched = []
-    for path in files:
-        if path.exists() and _read_state(path.parent).get(path.name) != _digest(path.read_bytes()):
-            touched.append(path)
-    if touched and not force:
-        names = "、".join(str(p) for p in touched)
-        raise UserError(f"未覆盖：{names} 在上次生成之后被修改过（或不是 reporttool 生成的）。"
-                        "为免丢失手工修改，请另选输出目录；确需覆盖请加 --force（会先备份为 .bak）")
     with disk_errors():
+        current = {path: _current(path) for path in files}
+        touched = [p for p, h in current.items() if h is not None and h not in _accepted(p)]
+        if touched and not force:
+            names = "、".join(str(p) for p in touched)
+            raise UserError(f"未覆盖：{names} 在上次生成之后被修改过（或不是 reporttool 生成的）。"
+                            "为免丢失手工修改，请另选输出目录；确需覆盖请加 --force（会先备份为 .bak）")
         for path in touched:
             _backup(path)
-    for path, data in files.items():
-        write_atomic(path, data)
-    for folder in {p.parent for p in files}:
-        state = _read_state(folder)
-        state.update({p.name: _digest(d) for p, d in files.items() if p.parent == folder})
-        write_atomic(folder / STATE_FILE, json.dumps({"files": state}, ensure_ascii=False, indent=1).encode("utf-8"))
+        for path, data in files.items():
+            new = _digest(data)
+            _record(path, {new} | ({current[path]} if current[path] else set()))
+            write_atomic(path, data)
+            _record(path, {new})
     return list(files)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from lxml import etree
@@ -207,3 +208,18 @@ def test_project_annexes_in_full_render():
     docx = read_docx(rt.render_bytes(rt.load(PROJECT_EXAMPLE), ["docx"])["docx"])
     titles = [p.text for p in docx.doc.paragraphs if p.style.name == "rtAnnexTitle"]
     assert titles == ["项目支出绩效自评表", "绩效评价指标评分表", "问题清单"]
+
+
+@pytest.mark.parametrize("text", ['=1+1', '=HYPERLINK("http://example.invalid","点击查看")', "+1", "-1-1", "@SUM(A1)",
+                                  "\t=1", "\r=1"])
+def test_text_cells_are_never_formulas(tmp_path, dept, text):
+    dept["problems"][0]["title"] = text
+    dept["indicators"][0]["children"][0]["children"][0]["name"] = text
+    report = rt.load(write(tmp_path, dept))
+    data = rt.annex_bytes(report, ["xlsx"])["xlsx"]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
+    assert all(b"<f>" not in s for s in sheets)
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and text.strip() in c.value]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -59,7 +59,7 @@ def exercise(text: str) -> None:
         assert problem.format()
     with tempfile.TemporaryDirectory() as folder:
         written = rt.render(report, outdir=folder, force=True)
-        assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool-state.json"])
+        assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool"])
         document = Document(io.BytesIO(written[0].read_bytes()))
         assert document.paragraphs[0].text == clean_text(rt.view(report).report_title)
         assert written[1].read_text(encoding="utf-8").startswith("# ")

@@ -60,6 +60,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
         ws["A1"] = label
         ws["A1"].font = Font(name="黑体", size=14)
         ws["A2"] = clean_text(title)
+        ws["A2"].data_type = "s"
         ws["A2"].font = Font(name="方正小标宋简体", size=16)
         ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(f"A2:{last}2")
@@ -81,6 +82,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                     target.number_format = NUMBER_FORMATS[cell.number]
                 elif cell.text:
                     target.value = clean_text(cell.text)
+                    target.data_type = "s"  # text stays text: "=1+1" or "=HYPERLINK(…)" is never a formula
                 target.font = fonts[cell.bold]
                 target.alignment = aligns[table.align_of(c, cell)]
                 if r < table.header_rows:
