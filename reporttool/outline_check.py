@@ -10,6 +10,7 @@ checked for missing and out-of-order sections, ordinals, levels, duplicates and 
 from __future__ import annotations
 
 import difflib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,18 @@ ORDINALS = [
     (5, re.compile(r"^([①-⑳])")),
 ]
 _BROKEN = re.compile(r"^[、.．]")
-_TOC = re.compile(r"[.．…·]{2,}\s*\d+$|\t\s*\d+$")
+_LEADERS = ".．…·"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_PARAGRAPHS = 200_000
+
+
+def _is_toc_line(text: str) -> bool:
+    """A table-of-contents line: leader dots (or a tab) then a page number. Linear, whatever the line."""
+    t = text.rstrip()
+    body = t.rstrip("0123456789")
+    if body == t:
+        return False
+    return body.rstrip(" \u3000").endswith("\t") or len(body.rstrip()) - len(body.rstrip().rstrip(_LEADERS)) >= 2
 _SENTENCE_END = "。；;！？!?"
 MAX_HEADING = 40
 _PUNCT = re.compile(r"[\s、，,：:；;。（）()“”\"'《》〈〉【】\[\]·.．\-—_/]+")
@@ -103,7 +115,7 @@ def split_ordinal(text: str) -> tuple[str, int | None, str]:
 
 def _looks_like_heading(text: str) -> bool:
     number, _, title = split_ordinal(text)
-    return bool(number) and 0 < len(title) <= MAX_HEADING and title[-1] not in _SENTENCE_END and not _TOC.search(text)
+    return bool(number) and 0 < len(title) <= MAX_HEADING and title[-1] not in _SENTENCE_END and not _is_toc_line(text)
 
 
 def normalize(text: str) -> str:
@@ -120,7 +132,7 @@ def _pattern_headings(lines: list[tuple[int, str, bool]], names: set[str], unit:
     found = []
     for position, text, bold in lines:
         text = text.strip()
-        if not text or _TOC.search(text):
+        if not text or _is_toc_line(text):
             continue
         short = len(text) <= MAX_HEADING and text[-1] not in _SENTENCE_END
         if _looks_like_heading(text) or (short and (bold or normalize(text) in names) and len(text) <= 24):
@@ -129,32 +141,59 @@ def _pattern_headings(lines: list[tuple[int, str, bool]], names: set[str], unit:
 
 
 def read_docx(path: Path, names: set[str]) -> tuple[str, list[Heading]]:
+    """Headings of a received Word file, which may be damaged or hostile: checked as a package first."""
     from docx import Document  # heavy import, only for Word files
 
-    doc = Document(str(path))
+    from .formats.docx import read_package
+
+    raw = _read_bounded(path)
+    read_package(path, raw, what="Word 文件")
+    try:
+        doc = Document(io.BytesIO(raw))
+        styles = {s.style_id: (s.name or "", bool(s.font.bold)) for s in doc.styles if s.type == 1}
+        paragraphs = doc.paragraphs
+    except Exception as exc:  # python-docx on a package it cannot make sense of
+        raise UserError(f"无法读取 Word 文件 {path}：文件已损坏或不是 Word 保存的 .docx（{type(exc).__name__}）") from None
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        raise UserError(f"{path} 有 {len(paragraphs):,} 个段落，超过 {MAX_PARAGRAPHS:,} 个，不像是一份报告，未检查")
+    default = styles.get("Normal", ("Normal", False))
     styled, lines, title = [], [], ""
-    for i, p in enumerate(doc.paragraphs, 1):
+    for i, p in enumerate(paragraphs, 1):
         text = p.text.strip()
         if not text:
             continue
-        style = p.style.name if p.style is not None else ""
+        style, style_bold = styles.get(p._p.style, default)  # by id: python-docx's own lookup is linear per call
         if style.startswith(("TOC", "toc", "目录")):
             continue
-        m = re.match(r"(?:Heading|标题)\s*(\d)", style)
+        m = re.match(r"(?:Heading|heading|标题)\s*(\d)", style)
         if m:
             styled.append(_heading(i, text, "段", int(m.group(1))))
         elif not title and (style in ("Title", "rtTitle") or not lines):
             title = text
             continue
-        bold = bool(p.runs) and all(r.bold or (r.bold is None and p.style.font.bold) for r in p.runs if r.text.strip())
+        if len(text) > MAX_HEADING * 3:
+            lines.append((i, text, False))  # a body paragraph: no run walk needed
+            continue
+        bold = bool(p.runs) and all(r.bold or (r.bold is None and style_bold) for r in p.runs if r.text.strip())
         lines.append((i, text, bold))
     return title, styled or _pattern_headings(lines, names, "段")
 
 
+def _read_bounded(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise UserError(f"{path} 超过 {MAX_FILE_BYTES // 2**20} MB，不像是一份报告，未检查")
+    return raw
+
+
 def read_text(path: Path, names: set[str], markdown: bool) -> tuple[str, list[Heading]]:
-    raw = path.read_bytes()
     from .yamlio import decode
-    text = decode(raw, str(path))
+
+    text = decode(_read_bounded(path), str(path))
+    # Markdown reports either keep # for the title and ## for 一、, or use # for both.
+    hashes = [len(m.group(1)) for m in re.finditer(r"(?m)^\s*(#{1,6})\s", text)] if markdown else []
+    offset = 0 if hashes.count(1) > 1 else 1
     marked, lines, title, fenced = [], [], "", False
     for i, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -168,7 +207,7 @@ def read_text(path: Path, names: set[str], markdown: bool) -> tuple[str, list[He
             if len(m.group(1)) == 1 and not title:
                 title = m.group(2).strip()
             else:
-                marked.append(_heading(i, m.group(2), "行", len(m.group(1)) - 1))
+                marked.append(_heading(i, m.group(2), "行", max(1, len(m.group(1)) - offset)))
             continue
         if not marked and not lines and not markdown:
             title += stripped + "\n"  # the lines before the body: title, banners, issuer

@@ -12,7 +12,7 @@ import reporttool as rt
 from reporttool.cli import app
 from reporttool.outline_check import check_file, read_headings, split_ordinal
 from reporttool.templates import template_set
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES, ROOT
 
 runner = CliRunner(env={"COLUMNS": "300"})
 OUTLINES = {k: template_set().outline(k) for k in ("dept_self", "project_self", "key_eval")}
@@ -199,3 +199,85 @@ def test_unsupported_file(tmp_path):
     path.write_bytes(b"%PDF")
     result = runner.invoke(app, ["outline", "check", str(path)])
     assert result.exit_code == 1 and "不支持的文件类型" in result.stderr
+
+
+def _zip(members: dict) -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            if callable(data):
+                with z.open(name, "w") as fh:
+                    data(fh)
+            else:
+                z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _zeros(fh):
+    for _ in range(70):
+        fh.write(b"\0" * 2**20)
+
+
+HOSTILE_DOCX = {
+    "not a zip": (b"this is text", "不是有效的 .docx"),
+    "empty": (b"", "不是有效的 .docx"),
+    "truncated": (None, "不是有效的 .docx"),
+    "malformed xml": ({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document><w:body>"}, "不是有效的 XML"),
+    "billion laughs": ({"[Content_Types].xml": "<Types/>", "word/document.xml":
+                        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><l>&b;</l>'},
+                       "DTD"),
+    "zip bomb": ({"[Content_Types].xml": "<Types/>", "word/document.xml": "<x/>", "word/big.bin": _zeros}, "压缩炸弹"),
+    "no document": ({"[Content_Types].xml": "<Types/>"}, "缺少 word/document.xml"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_DOCX))
+def test_hostile_docx_is_a_message(tmp_path, case):
+    content, needle = HOSTILE_DOCX[case]
+    if content is None:
+        whole = rt.render_bytes(rt.load(DEPT_EXAMPLE), ["docx"])["docx"]
+        content = whole[: len(whole) // 2]
+    elif isinstance(content, dict):
+        content = _zip(content)
+    path = tmp_path / "收到的报告.docx"
+    path.write_bytes(content)
+    result = CliRunner().invoke(app, ["outline", "check", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert needle in result.stderr and "Traceback" not in result.output
+
+
+def test_a_line_of_dots_is_read_in_linear_time(tmp_path):
+    import time
+    path = tmp_path / "r.txt"
+    path.write_text("某某报告\n一、部门概况\n" + "." * 30000 + "\n" + "。" * 30000 + "1\n", encoding="utf-8")
+    start = time.monotonic()
+    result = CliRunner().invoke(app, ["outline", "check", str(path), "--kind", "dept_self"])
+    assert time.monotonic() - start < 2
+    assert result.exit_code == 1 and "识别出 1 个标题" in result.output
+
+
+def test_markdown_with_single_hash_sections(tmp_path):
+    path = tmp_path / "r.md"
+    path.write_text("# 标题\n\n# 一、基本情况\n\n正文。\n\n# 存在的问题\n\n正文。\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["outline", "check", str(path), "--kind", "project_self"])
+    assert result.exit_code == 1, result.output
+    assert "识别出 2 个标题" in result.output  # both # sections, at level 1
+    assert "「存在的问题」缺少序号，应为“二、”" in result.output
+
+
+def test_many_paragraphs_are_read_quickly(tmp_path):
+    import time
+    from docx import Document
+    doc = Document()
+    doc.add_paragraph("某某局2024年部门整体支出绩效自评报告")
+    doc.add_paragraph("一、部门概况")
+    for i in range(20000):
+        doc.add_paragraph(f"第{i}段正文，说明情况。")
+    path = tmp_path / "big.docx"
+    doc.save(path)
+    start = time.monotonic()
+    result = CliRunner().invoke(app, ["outline", "check", str(path), "--kind", "dept_self"])
+    assert result.exit_code == 1 and time.monotonic() - start < 15

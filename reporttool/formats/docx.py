@@ -90,7 +90,7 @@ _REQUIRED = ("[Content_Types].xml", "word/document.xml")
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def read_package(path: Path, raw: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
+def read_package(path: Path, raw: bytes, what: str = "Word 模板") -> list[tuple[zipfile.ZipInfo, bytes]]:
     """The parts of a .docx template, refused unless it is a plain, bounded Word package.
 
     Every part is copied into each report we write, so a member name that could escape a folder,
@@ -98,7 +98,7 @@ def read_package(path: Path, raw: bytes) -> list[tuple[zipfile.ZipInfo, bytes]]:
     are refused here, before anything renders.
     """
     def bad(why: str) -> TemplateProblem:
-        return TemplateProblem(f"Word 模板 {path} 无法使用：{why}")
+        return TemplateProblem(f"{what} {path} 无法使用：{why}")
 
     if len(raw) > MAX_PACKAGE_BYTES:
         raise bad(f"文件超过 {MAX_PACKAGE_BYTES // 2**20} MB")
