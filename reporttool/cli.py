@@ -10,13 +10,15 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from . import api
+from . import __version__, api, cli_zh
 from .document import display_width
 from .errors import ERROR, SEVERITY_CN, Problem, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
 from .formats import ANNEX_FORMATS, REPORT_FORMATS, describe
 from .templates import kind_file, template_set
+
+cli_zh.install()
 
 app = typer.Typer(
     name="reporttool",
@@ -50,6 +52,27 @@ def setup(template: Optional[Path], outline: Optional[Path]):
     """The template set and the custom outline (or None), both checked."""
     templates = templates_from(template)
     return templates, (templates.custom_outline(outline) if outline else None)
+
+
+def _marks() -> tuple[str, str]:
+    """✓ and ✗, or √ and × on a console that cannot print them (GBK, a redirected Windows console)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        "✓✗".encode(encoding)
+        return "✓", "✗"
+    except (UnicodeEncodeError, LookupError):
+        return "√", "×"
+
+
+def mark(ok: bool) -> str:
+    return _marks()[0 if ok else 1]
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: bool = typer.Option(False, "--version", help="显示版本号并退出", is_eager=True)) -> None:
+    if version:
+        typer.echo(f"reporttool {__version__}")
+        raise typer.Exit(0)
 
 
 def err(text: str) -> None:
@@ -89,7 +112,7 @@ def parse_formats(value: str, allowed: tuple[str, ...] = REPORT_FORMATS) -> list
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in allowed]
     if bad or not formats:
-        raise typer.BadParameter(f"可选格式：{describe(allowed)}；收到 {value!r}")
+        raise typer.BadParameter(f"可选格式：{describe(allowed)}；收到 {value}")
     return list(dict.fromkeys(formats))
 
 
@@ -137,8 +160,7 @@ def collect(file: Path, templates=None, outline=None) -> tuple[list[Problem], bo
 
 def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
     for file, problems in results:
-        mark = "✗" if any(p.severity == ERROR for p in problems) else "✓"
-        typer.echo(f"{mark} {file}：{summary(problems)}")
+        typer.echo(f"{mark(not any(p.severity == ERROR for p in problems))} {file}：{summary(problems)}")
     if any(p.severity == ERROR for _, problems in results for p in problems):
         raise typer.Exit(1)
 
@@ -234,8 +256,11 @@ def annex(
 
 
 def _kind(kind: str) -> str:
+    """A kind by its id or by its Chinese name (the names the messages list)."""
+    by_title = {title: k for k, title in KIND_TITLES.items()}
+    kind = by_title.get(kind.strip(), kind.strip())
     if kind not in REPORT_KINDS:
-        raise typer.BadParameter(f"未知的报告类型 {kind!r}，可选：{KINDS_HELP}")
+        raise typer.BadParameter(f"未知的报告类型 {kind}，可选：{KINDS_HELP}")
     return kind
 
 
@@ -247,7 +272,7 @@ def new(
     force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
 ) -> None:
     """生成带中文注释的 YAML 模板，照着填写即可。"""
-    _kind(kind)
+    kind = _kind(kind)
     text = template_set().find(kind_file(kind, "skeleton.yaml")).read_text(encoding="utf-8")
     if output is None:
         sys.stdout.write(text)
@@ -299,7 +324,7 @@ def templates_export(
 def templates_lint(folder: Path = typer.Argument(..., help="自定义模板目录")) -> None:
     """检查自定义模板：引用了数据模型中没有的字段、大纲路径错误、语法错误、试生成失败。有问题时退出码为 1。"""
     templates_from(folder)
-    typer.echo(f"✓ {folder}：模板无问题")
+    typer.echo(f"{mark(True)} {folder}：模板无问题")
 
 
 @templates_app.command("fields")
@@ -381,7 +406,7 @@ def outline_check(
         outlines, chosen = {custom.kind: custom}, custom.kind
     else:
         outlines = {k: templates.outline(k) for k in REPORT_KINDS}
-        chosen = None if kind == "auto" else _kind(kind)
+        chosen = None if kind in ("auto", "自动") else _kind(kind)
     results = [check_file(file, outlines, chosen) for file in files]
     if as_json:
         typer.echo(json.dumps({"ok": not any(r.errors for r in results), "files": [
@@ -398,14 +423,16 @@ def outline_check(
                     [f.where, SEVERITY_CN[f.severity], FINDING_CN[f.kind], f.message] for f in r.findings]
                 typer.echo(table(rows))
         for r in results:
-            mark = "✗" if r.errors else "✓"
             verdict = f"{r.errors} 个错误，{r.warnings} 个警告" if r.findings else "符合大纲"
-            typer.echo(f"{mark} {r.file}：{verdict}")
+            typer.echo(f"{mark(not r.errors)} {r.file}：{verdict}")
     if any(r.errors for r in results):
         raise typer.Exit(1)
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):  # a console that cannot show a character gets ? instead of a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     app()
 
 

@@ -9,7 +9,9 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import reporttool as rt
 from reporttool.cli import app
+from reporttool.model import KIND_TITLES
 from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, write
 from tests.docx_reader import read_docx
 
@@ -116,7 +118,7 @@ def test_new_prints_to_stdout():
 def test_new_unknown_kind():
     result = run("new", "key")
     assert result.exit_code == 2
-    assert "未知的报告类型 'key'" in result.output
+    assert "未知的报告类型 key，可选" in result.output
 
 
 def _schema_keys(schema: dict, defs: dict, prefix=()) -> set[str]:
@@ -219,3 +221,45 @@ def test_every_writing_command_reports_disk_errors(tmp_path, args):
     result = run(*args, blocker / "sub" / "x.yaml")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "无法写入" in result.stderr and "请检查目录是否存在" in result.stderr
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and result.output.strip() == f"reporttool {rt.__version__}"
+
+
+@pytest.mark.parametrize("kind", list(KIND_TITLES.values()))
+def test_new_accepts_the_chinese_kind_names(kind):
+    result = run("new", kind)
+    assert result.exit_code == 0 and "kind:" in result.output
+
+
+def test_help_and_usage_errors_in_chinese():
+    help_text = run("render", "--help").output
+    assert "用法：" in help_text and "选项" in help_text and "显示本帮助并退出" in help_text
+    assert "Usage" not in help_text and "Show this message" not in help_text
+    missing = run("render")
+    assert missing.exit_code == 2 and "缺少参数" in missing.output and "Missing" not in missing.output
+    typo = run("render", str(PROJECT_EXAMPLE), "--formt", "md")
+    assert typo.exit_code == 2 and "没有这个选项：--formt（是否想写 --force、--format？）" in typo.output
+
+
+def test_marks_fall_back_on_a_gbk_console(monkeypatch):
+    import io
+    import sys
+
+    from reporttool import cli
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="gbk"))
+    assert (cli.mark(True), cli.mark(False)) == ("√", "×")
+    "√×".encode("gbk")  # both printable there
+
+
+def test_main_on_a_gbk_console_prints_no_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "reporttool", "validate", str(PROJECT_EXAMPLE)],
+                            capture_output=True, env={**__import__("os").environ, "PYTHONIOENCODING": "gbk"})
+    assert result.returncode == 0, result.stderr.decode("gbk", "replace")
+    assert "√".encode("gbk") in result.stdout and b"Traceback" not in result.stderr
