@@ -5,6 +5,7 @@ Each rule has a stable id and yields Problems located in the YAML file.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 from typing import Any, Callable, Iterable, Iterator
@@ -60,6 +61,8 @@ RULE_IDS = {
     "link.unanswered": "每个问题至少有一条建议回应（警告）",
     "outline.required": "大纲中的必备章节有数据",
     "text.control_chars": "文字中没有无法写入 Word 的控制字符（警告，已删除）",
+    "text.skeleton": "没有留下模板中的示例文字（警告）",
+    "date.other_year": "日期、实施周期和标题中的年份属于评价年度（警告；多见于沿用上年文件）",
 }
 
 Rule = Callable[[ReportBase, Any, Source], Iterable[Problem]]  # (model, its view, where it came from)
@@ -371,8 +374,69 @@ def text_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
                               title=field_title(type(report), path), rule="text.control_chars", severity=WARNING)
 
 
+_PLACEHOLDER = re.compile(r"某某|^(问题|建议|做法|经验|重点工作)[一二三四五]$|^[^，。]{0,8}(说明|表现|措施|原因分析|目的|过程|"
+                          r"预期目标|实际完成情况|文字说明)。$")
+
+
+@functools.lru_cache(maxsize=None)
+def _skeleton_texts(kind: str) -> dict[tuple, str]:
+    """Placeholder texts of the built-in skeleton of a kind, by their path."""
+    from .templates import BUILTIN, kind_file
+    from .yamlio import load_file
+
+    data, _ = load_file(BUILTIN / kind_file(kind, "skeleton.yaml"))
+    out: dict[tuple, str] = {}
+
+    def walk(value: Any, path: tuple) -> None:
+        if isinstance(value, str) and _PLACEHOLDER.search(value):
+            out[path] = value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, path + (i,))
+
+    walk(data, ())
+    return out
+
+
+def skeleton_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    placeholders = _skeleton_texts(report.kind)
+    for path, text in _texts(report, ()):
+        if placeholders.get(path) == text:
+            yield src.problem(path, f"“{text}”是模板（reporttool new）中的示例文字，请改为本报告的内容",
+                              title=field_title(type(report), path), rule="text.skeleton", severity=WARNING)
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?=\s*年)")
+
+
+def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    year = r.year
+
+    def other(path: tuple, what: str, found: int) -> Problem:
+        return src.problem(path, f"{what}是 {found} 年，而评价年度是 {year} 年（是否沿用了上年的文件？）",
+                           title=field_title(type(report), path), rule="date.other_year", severity=WARNING,
+                           stated=str(found), computed=str(year))
+
+    for path, value in ((("evaluation", "period_start"), r.evaluation.period_start),
+                        (("evaluation", "period_end"), r.evaluation.period_end),
+                        (("assets", "as_of"), getattr(r, "assets", None) and r.assets.as_of)):
+        if value is not None and value.year != year:
+            yield other(path, "日期", value.year)
+    if r.signed_on:
+        signed = int(r.signed_on[:4])
+        if signed < year or signed > year + 1:
+            yield other(("signed_on",), "落款日期", signed)
+    texts = [(("title",), r.title), (("project", "period"), getattr(getattr(r, "project", None), "period", None))]
+    for path, text in texts:
+        for found in {int(y) for y in _YEAR.findall(text or "")} - {year}:
+            yield other(path, f"“{text}”中的年份", found)
+
+
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     narrative_rules, link_rules, text_rules]
+                     narrative_rules, link_rules, text_rules, skeleton_rules, year_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

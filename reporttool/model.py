@@ -168,6 +168,14 @@ def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: Any) -> Any:
+        # "key:" with nothing after it is a field not filled in (an uncommented optional line, say).
+        if isinstance(data, dict) and None in data.values():
+            return {k: v for k, v in data.items() if v is not None}
+        return data
+
 
 # --- settings ---------------------------------------------------------------------------
 

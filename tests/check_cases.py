@@ -143,4 +143,11 @@ FAILING = {
 FAILING["text.control_chars"] = ("dept", _set("department.management", "制度\x08健全\x00。"), "department.management",
                                  "含有无法写入 Word 的控制字符 U+0000、U+0008，生成时已删除（多为从其他软件粘贴带入）")
 
-WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars"}
+FAILING["text.skeleton"] = ("dept", _set("problems.0.title", "问题一"), "problems[0].title",
+                             "“问题一”是模板（reporttool new）中的示例文字，请改为本报告的内容")
+# Last year's file rolled forward: the title still says 2023.
+FAILING["date.other_year"] = ("dept", _set("title", "某某局2023年部门整体支出绩效自评报告"), "title",
+                              "“某某局2023年部门整体支出绩效自评报告”中的年份是 2023 年，而评价年度是 2024 年（是否沿用了上年的文件？）")
+
+WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
+            "date.other_year"}

@@ -190,7 +190,19 @@ def test_skeleton_examples_of_stated_figures_agree(tmp_path, kind, keys):
         assert re.search(rf"^\s*{key}:", text, re.M), key
     target = write(tmp_path, text)
     result = run("validate", target)
-    assert result.exit_code == 0 and "无问题" in result.stdout, result.stdout
+    assert result.exit_code == 0 and "0 个错误" in result.stdout, result.stdout
+    assert all("示例文字" in line for line in result.stdout.splitlines()[:-1]), result.stdout
+
+
+@pytest.mark.parametrize("kind", list(KIND_TITLES))
+def test_each_commented_line_of_the_skeleton_validates_alone(tmp_path, kind):
+    lines = run("new", kind).stdout.splitlines()
+    optional = [i for i, line in enumerate(lines) if re.match(r"^\s*# [a-z_]+:", line)]
+    assert len(optional) >= 5
+    for i in optional:
+        edited = lines[:i] + [re.sub(r"^(\s*)# ", r"\1", lines[i])] + lines[i + 1:]
+        result = run("validate", write(tmp_path, "\n".join(edited) + "\n"))
+        assert result.exit_code == 0 and "0 个错误" in result.stdout, (lines[i], result.stdout)
 
 
 def test_unwritable_output_folder_is_a_message(tmp_path):

@@ -39,9 +39,9 @@ indicators:
         children:
           - {name: 完成率, weight: 70, score: 65}
 problems:
-  - {id: P1, title: 问题一}
+  - {id: P1, title: 档案不全}
 suggestions:
-  - {title: 建议一, answers: [P1]}
+  - {title: 健全档案, answers: [P1]}
 """
 
 
@@ -118,7 +118,7 @@ CASES = [
     ("stated_spending", "project: 18.00}", "project: 18.00, stated_total: 96}",
      "r.yaml:14:60: funds.final.stated_total（决算支出·支出合计） 所填 96.00 与基本支出与项目支出之和 95.00 不符（相差 1.00）"),
     ("missing_problem", "answers: [P1]", "answers: [P7]",
-     "r.yaml:32:5: ［警告］ problems[0]（问题「问题一」） 没有任何建议回应这个问题"),
+     "r.yaml:32:5: ［警告］ problems[0]（问题「档案不全」） 没有任何建议回应这个问题"),
     ("required_section", "  functions: [职能一]", "  functions: []",
      "r.yaml:6:3: department.functions（部门概况·部门职能） 缺少必备章节「部门概况／部门职能」所需的数据，请填写 department.functions"),
 ]
@@ -132,7 +132,7 @@ def test_bad_input_message(old, new, expected):
 
 def test_dangling_reference_is_an_error():
     msgs = messages(BASE.replace("answers: [P1]", "answers: [P7]"))
-    assert "r.yaml:34:28: suggestions[0].answers[0]（建议「建议一」·对应问题） 引用的问题“P7”不存在" in msgs
+    assert "r.yaml:34:29: suggestions[0].answers[0]（建议「健全档案」·对应问题） 引用的问题“P7”不存在" in msgs
 
 
 def test_all_schema_problems_at_once_in_file_order():

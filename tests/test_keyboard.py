@@ -40,7 +40,7 @@ SLIPS = [
     ("star", "  rank: 正科级", "  rank: *重点*工作", "会被当作 YAML 的别名"),
     ("ampersand", "  rank: 正科级", "  rank: &重点", "会被当作 YAML 的锚点"),
     ("dash", "  rank: 正科级", "  rank: - 第一", "冒号后面不能直接写“- ”列表项"),
-    ("flow commas", "  - {id: P1, title: 问题一}", "  - {id: P1, title: 问题一, 原因是人手不足}", "花括号 {…} 里的文字含有英文逗号或冒号"),
+    ("flow commas", "  - {id: P1, title: 档案不全}", "  - {id: P1, title: 档案不全, 原因是人手不足}", "花括号 {…} 里的文字含有英文逗号或冒号"),
 ]
 
 
