@@ -149,7 +149,7 @@ def parse(data: dict, src: Source) -> ReportBase:
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in REPORT_KINDS:
         known = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
-        message = "缺少报告类型" if kind is None else f"未知的报告类型 {kind!r}"
+        message = "缺少报告类型" if kind is None else f"未知的报告类型 {shown(kind)}"
         raise InputError("无法识别报告类型", [src.problem(("kind",), f"{message}，可选：{known}", title="报告类型", rule="schema.kind")])
     model = REPORT_KINDS[kind]
     try:

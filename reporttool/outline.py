@@ -104,7 +104,7 @@ def _path_problems(outline: Outline, src) -> list[Problem]:
     """Data paths (when, each, item_title) that the report's view does not have, located in the file."""
     if outline.kind not in REPORT_KINDS:
         known = "、".join(REPORT_KINDS)
-        return [src.problem(("kind",), f"未知的报告类型 {outline.kind!r}，可选：{known}", title="报告类型", rule="outline.kind")]
+        return [src.problem(("kind",), f"未知的报告类型 {outline.kind}，可选：{known}", title="报告类型", rule="outline.kind")]
     root = report_view_class(outline.kind)
     problems: list[Problem] = []
 

@@ -181,3 +181,61 @@ def generated_report(draw):
 @given(generated_report())
 def test_generated_models(text):
     exercise(text)
+
+
+# --- raw input as keyboards and other programs produce it: loading only, so it can run 10,000 cases ---
+
+INPUT_TOTAL = int(os.environ.get("REPORTTOOL_FUZZ_INPUT", "500"))
+EXAMPLE_TEXTS = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+NUMBER_FORMS = ["0100", "010", "0x1F", "0o17", "0b101", "1:30", "1:30.5", "1_000", "-0.0", ".5", "1e3", "1.0e-20",
+                "9" * 40, ".inf", "-.nan", "1,234.56", "95%", "９５％", "1234.56万元", "二〇二四", "2025年3月28日",
+                "2025/13/1", "2025年5月", "~", "null", "yes", "on"]
+SLIPS = ["：", ":", "\t", "\x08", "\x0b", "\x00", "\u2028", "\x85", "\ufeff", '"', "'", "#", " #", "@", "%", "`", "!",
+         "&", "*", "{", "}", "[", "]", ",", "- ", "|", ">", "\r", "\\"]
+
+
+@st.composite
+def raw_input(draw):
+    text = draw(st.sampled_from(EXAMPLE_TEXTS))
+    lines = text.split("\n")
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        line = lines[i]
+        action = draw(st.sampled_from(["number", "slip", "nest", "indent", "key"]))
+        if action == "number" and ": " in line:
+            lines[i] = line.split(": ", 1)[0] + ": " + draw(st.sampled_from(NUMBER_FORMS))
+        elif action == "slip":
+            at = draw(st.integers(0, len(line)))
+            lines[i] = line[:at] + draw(st.sampled_from(SLIPS)) + line[at:]
+        elif action == "nest":
+            depth = draw(st.sampled_from([10, 60, 1000, 5000]))
+            lines[i] = line.split(":", 1)[0] + ": " + "[" * depth + "]" * draw(st.sampled_from([0, depth]))
+        elif action == "indent":
+            lines[i] = " " * draw(st.sampled_from([1, 3, 250])) + line
+        else:
+            lines[i] = draw(st.sampled_from(["null", "1", "true", "2024-01-01", "? [a]"])) + ": x"
+    data = "\n".join(lines).encode("utf-8")
+    prefix = draw(st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf\xb2\xbb"]))
+    if draw(st.booleans()) and prefix in (b"", b"\xef\xbb\xbf"):
+        data = data.decode("utf-8").encode("gb18030", "replace")
+    return prefix + data
+
+
+@settings(max_examples=INPUT_TOTAL, **SETTINGS)
+@given(raw_input())
+def test_raw_input_never_gives_a_traceback(raw):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "r.yaml")
+        with open(path, "wb") as fh:
+            fh.write(raw)
+        try:
+            report = rt.load(path)
+        except rt.UserError as exc:
+            assert exc.problems or exc.message
+            for problem in exc.problems:
+                text = problem.format()
+                assert "Decimal(" not in text and "Traceback" not in text
+            return
+        for problem in rt.validate(report):
+            assert problem.format()
+        rt.view(report)

@@ -8,6 +8,7 @@ import zipfile
 from decimal import Decimal as D
 
 import pytest
+import yaml
 
 import reporttool as rt
 from reporttool.errors import InputError
@@ -191,7 +192,7 @@ def test_deep_indicator_tree_is_refused():
 
 @pytest.mark.parametrize("raw, needle", [
     (codecs.BOM_UTF8 + "kind: 部门".encode("gbk"), "文件开头标明是 UTF-8 编码，但内容不是"),
-    (codecs.BOM_UTF16_LE + b"k\x00i\x00n", "文件开头标明是 UTF-16 编码，但内容不是"),
+    (codecs.BOM_UTF16_LE + b"k\x00i\x00n\x00\x00\xd8", "文件开头标明是 UTF-16 编码，但内容不是"),
     (b"%PDF-1.7\n", "这是PDF 文件，不是 YAML 数据文件"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版 Word/Excel 文件"),
 ])
@@ -227,3 +228,40 @@ def test_messages_never_show_python_reprs():
 def test_exact_decimal_kept_through_the_view():
     r = rt.view(rt.load_text(BASE.replace("fiscal: 100.00", "fiscal: 100.10"), "r.yaml"))
     assert r.funds.income.fiscal.value == D("100.10")
+
+
+def test_odd_length_utf16(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_bytes(codecs.BOM_UTF16_LE + "kind: x".encode("utf-16-le") + b"\x00")
+    with pytest.raises(InputError) as info:
+        rt.load(path)
+    assert "UTF-16" in str(info.value)
+
+
+def test_outline_that_includes_itself_by_alias(tmp_path):
+    from reporttool.outline import load_outline
+    path = tmp_path / "o.yaml"
+    path.write_text("kind: dept_self\nname: x\nsections: &s\n  - {id: a, title: 甲, children: *s}\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_outline(path)
+    assert "别名（*）引用了包含它自己的锚点" in str(info.value)
+
+
+def test_ten_thousand_problems_render(tmp_path):
+    data = yaml.safe_load(BASE)
+    data["problems"] = [{"id": f"P{i}", "title": f"第{i}个问题"} for i in range(1, 10_001)]
+    data["suggestions"] = [{"title": "逐项整改", "answers": [f"P{i}" for i in range(1, 10_001)]}]
+    report = rt.load_text(yaml.safe_dump(data, allow_unicode=True), "r.yaml")
+    md = rt.render_bytes(report, ["md"])["md"].decode()
+    assert "（一万）第10000个问题" in md
+
+
+def test_huge_text_is_refused_by_validation():
+    [message] = problems(BASE.replace("  rank: 正科级", "  rank: " + "长" * 30_000))
+    assert "文字过长（30,000 字，上限 20,000 字）" in message
+
+
+def test_huge_file_is_refused_before_parsing():
+    with pytest.raises(InputError) as info:
+        rt.load_text(BASE + "other: " + "x" * 10_000_001, "r.yaml")
+    assert "文件超过 10,000,000 个字符" in str(info.value)
