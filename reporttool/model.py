@@ -456,6 +456,7 @@ class TargetPoints(Model):
 class ReportBase(Model):
     _source: Any = PrivateAttr(default=None)
     _view: Any = PrivateAttr(default=None)  # (id of the report, its view): see view.view()
+    _problem_index: Any = PrivateAttr(default=None)  # (id of the report, problem id or position -> position)
 
     year: int = F("评价年度", "被评价的预算年度", ge=2000, le=2100)
     title: Optional[Str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)

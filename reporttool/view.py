@@ -414,11 +414,17 @@ def _suggestion(m: Suggestion, v: dict, root: Any) -> dict:
 
 
 def problem_number(report: ReportBase, ref: str | int) -> int | None:
-    """1-based position of the problem a suggestion names by id or by position."""
-    for i, p in enumerate(report.problems, 1):
-        if str(ref) in (p.id, str(i)):
-            return i
-    return None
+    """1-based position of the problem a suggestion names by id or by position (the first that matches)."""
+    cached = report._problem_index
+    if cached is not None and cached[0] == id(report):  # a model_copy carries its original's index
+        return cached[1].get(str(ref))
+    index = {}
+    for i in range(len(report.problems), 0, -1):  # the earliest match is written last, so it wins
+        if report.problems[i - 1].id:
+            index[report.problems[i - 1].id] = i
+        index[str(i)] = i
+    report._problem_index = (id(report), index)  # the model is frozen: this cannot go stale
+    return index.get(str(ref))
 
 
 def _grade(settings: Settings, score: Decimal) -> str:
