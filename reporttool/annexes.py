@@ -194,8 +194,8 @@ class Annex:
 
 
 ANNEXES: dict[str, Annex] = {a.name: a for a in (
-    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self"),
-    Annex("score_table", "绩效评价指标评分表", score_table, lambda r: True),
+    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self" and r.scored),
+    Annex("score_table", "绩效评价指标评分表", score_table, lambda r: r.scored),
     Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems)),
     Annex("budget_execution", "预算执行表", budget_execution, lambda r: bool(r.funds.by_level)),
     Annex("goal_table", "绩效目标表", goal_table, _has_targets),

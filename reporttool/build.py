@@ -7,7 +7,7 @@ from typing import Any
 from .annexes import annex_plan
 from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature, Table
 from .filters import ordinal
-from .outline import Outline, Section, present, resolve
+from .outline import Outline, Section, data_title, present, required, resolve
 from .tables import TABLES
 
 
@@ -41,13 +41,22 @@ def build_document(r: Any, outline: Outline, macros: Any) -> Document:
             if block.text is not None:
                 blocks.extend(paragraphs(getattr(macros, block.text)()))
             else:
-                blocks.append(TABLES[block.table](r))
+                table = TABLES[block.table](r)
+                if table is not None:
+                    blocks.append(table)
 
     def visit(sections: list[Section], level: int) -> int:
         """Emit the present sections; returns how many numbered positions were used."""
         position = 0
         for section in sections:
             if not present(section, r):
+                if required(section, r):  # only reached with --force: the gap stays visible, never dropped silently
+                    position += section.numbered
+                    need = section.when or section.each
+                    what = f"{data_title(r.kind, need)}（{need}）" if need else "其下级章节的数据"
+                    blocks.append(Heading(level, ordinal(position, level) if section.numbered else "", section.title,
+                                          section.id))
+                    blocks.append(Paragraph(f"【待补充：缺少{what}】"))
                 continue
             number = ""
             if section.numbered:

@@ -115,7 +115,7 @@ def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
         if node.score is not None and _differs(node.score, node.total_score, tol):
             yield _mismatch(src, path + ("score",), label + "·得分", "tree.score_sum",
                             node.score, node.total_score, "下级指标得分合计")
-    if abs(r.total_weight.value - HUNDRED) > tol:
+    if r.scored and abs(r.total_weight.value - HUNDRED) > tol:
         parts = f"（其中{r.execution_part.name} {r.execution_part.weight.number} 分）" if r.execution_part else ""
         yield src.problem(("indicators",), f"指标分值合计为 {r.total_weight.number}{parts}，应为 100",
                           title="指标体系", rule="tree.total_weight", stated=r.total_weight.number, computed="100")
@@ -123,6 +123,12 @@ def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 def total_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     tol = r.settings.tolerance
+    if not r.scored:
+        for key, title in (("stated_total_score", "总得分（填报数）"), ("stated_grade", "评价等级（填报数）")):
+            if getattr(r, key) is not None:
+                yield src.problem((key,), "无法核对：报告没有填写指标体系（indicators）", title=title,
+                                  rule="total.score" if key == "stated_total_score" else "total.grade", severity=WARNING)
+        return
     if r.stated_total_score is not None and _differs(r.stated_total_score, r.total_score, tol):
         yield _mismatch(src, ("stated_total_score",), "总得分（填报数）", "total.score",
                         r.stated_total_score, r.total_score, "各指标得分合计")
@@ -303,6 +309,8 @@ def _narratives(r: Any) -> Iterator[tuple[tuple, str]]:
 
 
 def narrative_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    if not r.scored:
+        return
     tol = r.settings.tolerance
     grades = "|".join(re.escape(b.grade) for b in r.settings.grade_bands)
     total_re = re.compile(rf"(?:总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")

@@ -362,7 +362,8 @@ def outline_show(
             if s.numbered:
                 position += 1
                 number = ordinal(position, level)
-            notes = [n for n in ("可选" if not s.required else "", f"逐项：{s.each}" if s.each else "",
+            notes = [n for n in ("可选" if not s.required else "", f"有 {s.required_if} 时必备" if s.required_if else "",
+                                 f"逐项：{s.each}" if s.each else "",
                                  f"同义：{'、'.join(s.synonyms)}" if s.synonyms else "") if n]
             line = f"{indent}{number}{s.title}"
             typer.echo(line + (" " * max(2, 36 - display_width(line)) + "；".join(notes) if notes else ""))

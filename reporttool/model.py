@@ -344,7 +344,7 @@ class Shares(Model):
 
 class DeptFunds(Model):
     income: Optional[Income] = F("收入", "本年收入，按来源分列", None)
-    budget: Spending = F("预算支出", "年初部门预算支出")
+    budget: Optional[Spending] = F("预算支出", "年初部门预算支出（报告没有给出预算数时不填；预算执行率只在有预算数时计算）", None)
     adjusted_budget: Optional[Spending] = F("调整后预算", "年中调整后的预算；填写后预算执行率以此为基数", None)
     final: Spending = F("决算支出", "本年实际支出（决算数）")
     received: Optional[Money] = F("资金实际到位数", "实际到位的资金（万元），用于计算资金到位率", None)
@@ -462,7 +462,8 @@ class ReportBase(Model):
     title: Optional[Str] = F("报告标题", "不填则按部门（项目）名称和年度生成", None)
     summary: Optional[Str] = F("摘要", "报告开头的摘要（可选）", None)
     evaluation: Evaluation = F("评价思路和过程", "评价思路、目的、依据、对象及时段等", default_factory=Evaluation)
-    indicators: tuple[Indicator, ...] = F("指标体系", "一级指标列表，每个一级指标下有二级、三级指标", min_length=1)
+    indicators: tuple[Indicator, ...] = F(
+        "指标体系", "一级指标列表，每个一级指标下有二级、三级指标；报告没有评分表时不填（不出现得分、等级与评分表）", default=())
     stated_total_score: Optional[Points] = F("总得分（填报数）", "官方表格中的总分，用于核对", None)
     stated_grade: Optional[Str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
     conclusion: Optional[Str] = F("评价结论补充说明", "综合评价的文字说明", None)
@@ -493,14 +494,10 @@ class ProjectSelfReport(ReportBase):
     goals: tuple[AnnualGoal, ...] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
 
 
-class KeyEvalFunds(DeptFunds):
-    budget: Optional[Spending] = F("预算支出", "年初部门预算支出（可选）", None)
-
-
 class KeyEvalReport(ReportBase):
     kind: Literal["key_eval"] = F("报告类型", "key_eval：重点绩效评价报告（第三方）")
     department: Department = F("部门基本情况", "部门名称、机构、职责、主要工作完成情况")
-    funds: KeyEvalFunds = F("年度预算及决算", "收入、支出与结转结余")
+    funds: DeptFunds = F("年度预算及决算", "收入、支出与结转结余")
     procurement: Optional[Procurement] = F("政府采购情况", "采购预算与实际采购", None)
     assets: Optional[Assets] = F("资产情况", "资产账面原值与净值", None)
     evaluator: Optional[Str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)

@@ -34,6 +34,7 @@ class Section(Model):
     title: str = Field(title="章节标题", description="不含序号的标题，序号按位置自动生成")
     synonyms: list[str] = Field(default_factory=list, title="同义标题", description="检查他人报告时视为同一章节的标题")
     required: bool = Field(True, title="必备章节", description="缺少所需数据时报错（true）或省略本章节（false）")
+    required_if: Optional[str] = Field(None, title="必备条件", description="数据路径：只有该数据存在时本章节才必备（如 scored：有评分表的报告）；检查他人报告时仍视为必备")
     numbered: bool = Field(True, title="编号", description="是否生成序号（如“摘要”不编号）")
     when: Optional[str] = Field(None, title="所需数据", description="章节所依赖的数据路径，如 procurement；为空或未填写即视为缺少")
     body: list[Block] = Field(default_factory=list, title="正文", description="依次生成的段落和表格")
@@ -112,11 +113,12 @@ def _path_problems(outline: Outline, src) -> list[Problem]:
         for i, s in enumerate(sections):
             here = path + (i,)
             where = f"章节「{s.title}」"
-            if s.when is not None:
-                _, why = _spec_of(root, s.when)
-                if why:
-                    problems.append(src.problem(here + ("when",), f"{where}的所需数据 {s.when} 无效：{why}",
-                                                title="所需数据", rule="outline.path"))
+            for key, value, title in (("when", s.when, "所需数据"), ("required_if", s.required_if, "必备条件")):
+                if value is not None:
+                    _, why = _spec_of(root, value)
+                    if why:
+                        problems.append(src.problem(here + (key,), f"{where}的{title} {value} 无效：{why}",
+                                                    title=title, rule="outline.path"))
             if s.each is not None:
                 spec, why = _spec_of(root, s.each)
                 if why is None and not (isinstance(spec, ListOf) and spec.item in SPECS):
@@ -155,6 +157,19 @@ def load_outline(path: str | Path) -> Outline:
     return outline
 
 
+def data_title(kind: str, dotted: str) -> str:
+    """How the report names a data path: 评价思路和过程·评价对象及范围."""
+    current: Any = report_view_class(kind)
+    titles = []
+    for part in dotted.split("."):
+        field = SPECS.get(current, {}).get(part)
+        if field is None:
+            break
+        titles.append(field.title)
+        current = field.spec.item if isinstance(field.spec, ListOf) else field.spec
+    return "·".join(titles) or dotted
+
+
 def resolve(r: Any, dotted: str) -> Any:
     """A data path's value in a report view: declared fields only, whoever built the outline."""
     value = r
@@ -166,11 +181,16 @@ def resolve(r: Any, dotted: str) -> Any:
 
 
 def _has_data(value: Any) -> bool:
-    if value is None:
+    if value is None or value is False:
         return False
     if isinstance(value, (str, list, tuple, dict)):
         return len(value) > 0 if not isinstance(value, str) else bool(value.strip())
     return True
+
+
+def required(section: Section, r: Any) -> bool:
+    """Whether this report must have the section (required_if: only when its data exists)."""
+    return section.required and (section.required_if is None or _has_data(resolve(r, section.required_if)))
 
 
 def present(section: Section, r: Any) -> bool:
@@ -192,7 +212,7 @@ def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
         for s in sections:
             name = f"{trail}／{s.title}" if trail else s.title
             if not present(s, r):
-                if s.required:
+                if required(s, r):
                     need = s.when or s.each or ""
                     path = tuple(need.split(".")) if need else ()
                     title = field_title(type(report), path) if path else s.title

@@ -8,7 +8,7 @@ from .document import Cell, Column, Table, header_row, wide
 from .filters import MISSING
 from .view import Figure
 
-TableBuilder = Callable[[Any], Table]
+TableBuilder = Callable[[Any], "Table | None"]  # None: nothing to show for this report
 
 
 def figure_cell(fig: Figure | None, bold: bool = False) -> Cell:
@@ -26,6 +26,8 @@ def _spending_row(label: str, budget: Figure | None, final: Figure, share: Figur
 def dept_spending(r: Any) -> Table:
     f = r.funds
     base, fin = f.execution_base, f.final
+    if base is None:  # a report that gives no budget: spending and shares only, no invented 预算数
+        return final_spending(r)
     rows = [header_row(["项目", f"预算数（{f.execution_base_label}）", "决算数", "占决算支出比例", "执行率"])]
     rows.append(_spending_row("基本支出", base.basic_total, fin.basic_total, fin.basic_share, f.basic_execution))
     if fin.has_split:
@@ -38,8 +40,10 @@ def dept_spending(r: Any) -> Table:
     return Table(columns=cols, rows=rows, caption=f"{r.year}年部门预算及决算支出情况", unit="单位：万元")
 
 
-def dept_income(r: Any) -> Table:
+def dept_income(r: Any) -> Table | None:
     inc = r.funds.income
+    if inc is None:
+        return None
     rows = [header_row(["收入来源", "金额", "占收入合计比例"])]
     for label, value, share in (("财政拨款收入", inc.fiscal, inc.fiscal_share), ("其他收入", inc.other, inc.other_share),
                                 ("年初结转结余", inc.carryover, inc.carryover_share)):
@@ -85,7 +89,9 @@ def dept_project_goals(r: Any) -> Table:
     return Table(columns=cols, rows=rows, caption="部门项目绩效目标", unit="单位：万元")
 
 
-def score_summary(r: Any) -> Table:
+def score_summary(r: Any) -> Table | None:
+    if not r.scored:
+        return None
     rows = [header_row(["指标", "分值", "得分", "得分率"])]
     for part in r.score_parts:
         rows.append([Cell(part.name), figure_cell(part.weight), figure_cell(part.score), figure_cell(part.rate)])

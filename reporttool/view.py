@@ -455,25 +455,29 @@ def _key_eval_report(m: KeyEvalReport, v: dict, root: Any) -> dict:
             "signer": m.author or m.evaluator or m.department.name, "self_name": m.department.self_name}
 
 
-@derives(ReportBase, kind_title=Derived("报告类型名称", str), period_start=Derived("评价时段起", date),
+@derives(ReportBase, kind_title=Derived("报告类型名称", str), scored=Derived("有指标评分", bool),
+         has_conclusion=Derived("有评价结论（评分或结论文字）", bool), period_start=Derived("评价时段起", date),
          period_end=Derived("评价时段止", date), execution_part=Derived("预算执行率得分（项目自评表）", ScorePart),
          score_parts=Derived("一级得分", ListOf(ScorePart)),
          total_weight=Derived("总分值"), total_score=Derived("总得分"),
          score_rate=Derived("总得分率", description=SCORE_RATE), grade=Derived("评价等级", str),
          grade_ticks=Derived("评价等次（勾选）", str, "如 优√ 良□ 中□ 差□"))
 def _report(m: ReportBase, v: dict, root: Any) -> dict:
-    execution = _scored_outside_tree(m, v)
+    scored = bool(m.indicators)  # a report without a score table has no score, grade or ticks
+    execution = _scored_outside_tree(m, v) if scored else None
     parts = ((execution,) if execution else ()) + tuple(
         ScorePart(i.name, i.total_weight, i.total_score, i.rate) for i in v["indicators"])
-    weight, score = total((p.weight for p in parts), "weight"), total((p.score for p in parts), "points")
-    grade = _grade(m.settings, score.value)
+    weight = total((p.weight for p in parts), "weight") if scored else None
+    score = total((p.score for p in parts), "points") if scored else None
+    grade = _grade(m.settings, score.value) if scored else None
     return {
-        "kind_title": KIND_TITLES[m.kind],
+        "kind_title": KIND_TITLES[m.kind], "scored": scored, "has_conclusion": scored or bool(m.conclusion),
         "period_start": m.evaluation.period_start or date(m.year, 1, 1),
         "period_end": m.evaluation.period_end or date(m.year, 12, 31),
         "execution_part": execution, "score_parts": parts, "total_weight": weight, "total_score": score,
         "score_rate": rate(score, weight, SCORE_RATE), "grade": grade,
-        "grade_ticks": " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in m.settings.grade_bands),
+        "grade_ticks": " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in m.settings.grade_bands)
+        if scored else None,
     }
 
 

@@ -22,11 +22,11 @@ funds:
   income: {fiscal: 100.00, other: 0, carryover: 5.00}
   budget: {personnel: 60.00, public: 20.00, project: 20.00}
   final: {personnel: 58.00, public: 19.00, project: 18.00}
-goals:
-  overall: 完成年度任务。
+goals: {overall: 完成年度任务。}
 evaluation:
   purpose: 改进管理。
   basis: [预算法]
+  scope: 某某局部门整体支出
 indicators:
   - name: 部门决策
     children:

@@ -1,0 +1,72 @@
+"""Reports as published: nothing forced that a report does not have."""
+
+from __future__ import annotations
+
+import reporttool as rt
+from tests.conftest import HONGYUN_EXAMPLE, example_data, write
+
+
+def render_md(tmp_path, data, force=False):
+    report = rt.load(write(tmp_path, data))
+    problems = rt.validate(report)
+    return report, problems, rt.render_bytes(report, ["md"])["md"].decode()
+
+
+def test_department_report_without_budget(tmp_path, dept):
+    del dept["funds"]["budget"]
+    dept["funds"]["stated_execution_rate"] = "106.65%"
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p.format().split(" ", 1)[1] for p in problems if p.severity == "error"] == []
+    [warning] = [p for p in problems if p.rule == "rate.execution"]
+    assert warning.severity == "warning" and "无法核对：预算数为零或未填写" in warning.message
+    body = md.split("附件：")[0]  # the 预算执行表 annex has budgets by funding level of its own
+    assert "预算执行率" not in body and "预算数" not in body and "预算支出" not in body
+    assert "2024年部门决算支出1,444.16万元" in md and "| **合计** | **1,444.16** | **100.00%** |" in md
+
+
+def test_report_without_scores(tmp_path, dept):
+    del dept["indicators"]
+    dept["conclusion"] = "部门整体支出绩效目标基本实现。"
+    for key in ("stated_total_score", "stated_grade"):
+        dept.pop(key, None)
+    dept["stated_grade"] = "优"
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p for p in problems if p.severity == "error"] == []
+    [warning] = [p for p in problems if p.rule == "total.grade"]
+    assert "无法核对：报告没有填写指标体系" in warning.message
+    r = rt.view(report)
+    assert (r.scored, r.total_score, r.grade, r.grade_ticks) == (False, None, None, None)
+    assert "部门整体支出绩效目标基本实现。" in md
+    for absent in ("得分", "评价等级", "未评分", "0.00分", "绩效评价指标评分表", "具体绩效分析"):
+        assert absent not in md, absent
+
+
+def test_project_report_without_scores(tmp_path, project):
+    del project["indicators"]
+    for key in ("stated_total_score", "stated_grade"):
+        project.pop(key, None)
+    project["conclusion"] = "项目按期完成。"
+    report, problems, md = render_md(tmp_path, project)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert "项目支出绩效自评表" not in md and "预算执行率（10分）" not in md and "得0.00分" not in md
+    assert "评价等级" not in md
+
+
+def test_key_evaluation_without_income(tmp_path):
+    data = example_data(HONGYUN_EXAMPLE)
+    del data["funds"]["income"]
+    for key in ("stated_carryover_end", "stated_usage_rate"):
+        data["funds"].pop(key)
+    report, problems, md = render_md(tmp_path, data)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert "2023年部门支出总额6,055.68万元" in md and "收入总额" not in md
+
+
+def test_scope_is_never_invented(tmp_path, dept):
+    del dept["evaluation"]["scope"]
+    report = rt.load(write(tmp_path, dept))
+    [problem] = [p for p in rt.validate(report) if p.severity == "error"]
+    assert problem.rule == "outline.required" and "evaluation.scope" in problem.message
+    md = rt.render_bytes(report, ["md"])["md"].decode()  # what --force renders
+    assert "### （四）评价对象及评价时段\n\n【待补充：缺少评价思路和过程·评价对象及范围（evaluation.scope）】" in md
+    assert "年部门整体支出，评价时段" not in md
