@@ -24,6 +24,11 @@ def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -
     return fixed + [Column(title, round(rest * share / total, 1), align) for title, share in flexible]
 
 
+def label(node: Any) -> str:
+    """An indicator as the tables show it: with its code (A11 绩效目标合理性) when the report gives one."""
+    return f"{node.code} {node.name}" if node.code else node.name
+
+
 def indicator_rows(indicators: tuple, tail: Callable[[Any], list[Cell]],
                    subtotal: Callable[[Any], list[Cell]] | None = None) -> list[list[Cell]]:
     """One row per leaf under 一级 | 二级 | 三级, the first two merged down their groups.
@@ -34,21 +39,21 @@ def indicator_rows(indicators: tuple, tail: Callable[[Any], list[Cell]],
     rows: list[list[Cell]] = []
     for l1 in indicators:
         if l1.is_leaf:
-            rows.append(wide(l1.name, 3) + tail(l1))
+            rows.append(wide(label(l1), 3) + tail(l1))
             continue
         start = len(rows)
         for l2 in l1.children:
             if l2.is_leaf:
-                rows.append([Cell(l1.name)] + wide(l2.name, 2) + tail(l2))
+                rows.append([Cell(label(l1))] + wide(label(l2), 2) + tail(l2))
                 continue
             first = len(rows)
             for l3 in l2.children:
                 for leaf in leaves(l3):
-                    label = l3.name if leaf is l3 else f"{l3.name}／{leaf.name}"
-                    rows.append([Cell(l1.name), Cell(l2.name), Cell(label)] + tail(leaf))
+                    name = label(l3) if leaf is l3 else f"{label(l3)}／{label(leaf)}"
+                    rows.append([Cell(label(l1)), Cell(label(l2)), Cell(name)] + tail(leaf))
             span(rows, 1, first, len(rows) - first)
         if subtotal is not None:
-            rows.append([Cell(l1.name)] + subtotal(l1))
+            rows.append([Cell(label(l1))] + subtotal(l1))
         span(rows, 0, start, len(rows) - start)
     return rows
 
@@ -172,7 +177,7 @@ def goal_table(r: Any) -> Table:
         start = len(rows)
         for leaf in leaves(l1):
             if leaf.target or leaf.actual:
-                rows.append([Cell(l1.name), Cell(leaf.name), Cell(leaf.target or ""), Cell(leaf.actual or "")])
+                rows.append([Cell(label(l1)), Cell(label(leaf)), Cell(leaf.target or ""), Cell(leaf.actual or "")])
         span(rows, 0, start, len(rows) - start)
     return Table(columns=columns, rows=rows)
 

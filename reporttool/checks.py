@@ -30,6 +30,8 @@ RULE_IDS = {
     "tree.weight_sum": "上级指标所填分值等于下级分值合计",
     "tree.score_sum": "上级指标所填得分等于下级得分合计",
     "tree.total_weight": "总分值为 100",
+    "tree.duplicate_name": "同级指标不重名（警告）",
+    "tree.uneven": "同级指标层级一致：末级指标旁边的指标没有下级（警告；多为缩进少了一级）",
     "total.score": "所填总得分等于各指标得分合计",
     "total.grade": "所填评价等级与总分所在分档一致",
     "total.execution_score": "所填预算执行率得分与计分方法一致",
@@ -99,6 +101,7 @@ LEVEL_CN = {1: "一级", 2: "二级", 3: "三级"}
 
 def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     tol = r.settings.tolerance
+    yield from _sibling_rules(r.indicators, ("indicators",), 1, src)
     for node, path, level in _walk(r.indicators, ("indicators",), 1):
         label = f"{LEVEL_CN.get(level, f'{level}级')}指标「{node.name}」"
         if level > MAX_DEPTH:
@@ -109,16 +112,41 @@ def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
                                   title=label + "·得分", rule="tree.score_range", stated=node.score.number,
                                   computed=node.weight.number)
             continue
-        if node.weight is not None and _differs(node.weight, node.total_weight, tol):
-            yield _mismatch(src, path + ("weight",), label + "·分值", "tree.weight_sum",
-                            node.weight, node.total_weight, "下级指标分值合计")
-        if node.score is not None and _differs(node.score, node.total_score, tol):
-            yield _mismatch(src, path + ("score",), label + "·得分", "tree.score_sum",
-                            node.score, node.total_score, "下级指标得分合计")
+        for key, total_key, what, unit, rule in (("weight", "total_weight", "分值", "weight", "tree.weight_sum"),
+                                                 ("score", "total_score", "得分", "points", "tree.score_sum")):
+            stated = getattr(node, key)
+            if stated is None:
+                continue
+            # The children as the report writes them: a child's own stated figure where it gives one.
+            as_written = Figure(sum((getattr(c, key) or getattr(c, total_key)).value for c in node.children), unit)
+            states = any(not c.is_leaf and getattr(c, key) is not None for c in node.children)
+            kids = LEVEL_CN.get(level + 1, "下级") if all(c.is_leaf for c in node.children) else "下级"
+            if _differs(stated, as_written, tol):
+                yield _mismatch(src, path + (key,), f"{label}·{what}", rule, stated, as_written,
+                                f"{kids}指标{'所填' if states else ''}{what}合计")
+        yield from _sibling_rules(node.children, path + ("children",), level + 1, src)
     if r.scored and abs(r.total_weight.value - HUNDRED) > tol:
         parts = f"（其中{r.execution_part.name} {r.execution_part.weight.number} 分）" if r.execution_part else ""
         yield src.problem(("indicators",), f"指标分值合计为 {r.total_weight.number}{parts}，应为 100",
                           title="指标体系", rule="tree.total_weight", stated=r.total_weight.number, computed="100")
+
+
+def _sibling_rules(children: tuple, path: tuple, level: int, src: Source) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for i, c in enumerate(children):
+        here = path + (i,)
+        label = f"{LEVEL_CN.get(level, f'{level}级')}指标「{c.name}」"
+        if c.name in seen:
+            yield src.problem(here, f"与同级的第 {seen[c.name] + 1} 个指标重名（是否重复粘贴了？）", title=label,
+                              rule="tree.duplicate_name", severity=WARNING)
+        seen.setdefault(c.name, i)
+    deeper = next((c for c in children if not c.is_leaf), None)
+    if deeper is not None:
+        for i, c in enumerate(children):
+            if c.is_leaf:
+                yield src.problem(path + (i,), f"是末级指标，而同级的「{deeper.name}」下还有下级指标：是否少缩进了一级？",
+                                  title=f"{LEVEL_CN.get(level, f'{level}级')}指标「{c.name}」", rule="tree.uneven",
+                                  severity=WARNING)
 
 
 def total_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:

@@ -207,6 +207,7 @@ class Settings(Model):
 
 class Indicator(Model):
     name: Text = F("指标名称", "一级、二级或三级指标的名称")
+    code: Optional[Str] = F("指标编码", "报告中的指标编号，如 A11、B203；填写后表格中显示在名称前", None)
     weight: Optional[Weight] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
     score: Optional[Points] = F("得分", "评价得分；末级指标必填，上级指标填写时须等于下级合计", None)
     explanation: Optional[Str] = F("指标解释", "指标的含义与计算口径", None)

@@ -70,7 +70,7 @@ FAILING = {
     "tree.score_range": ("dept", _set(LEAF + ".score", 6), "indicators[0].children[0].children[0].score",
                          "得分 6.00 超过分值 5"),
     "tree.weight_sum": ("dept", _set("indicators.0.weight", 36), "indicators[0].weight",
-                        "所填 36 与下级指标分值合计 35 不符（相差 1）"),
+                        "所填 36 与下级指标所填分值合计 35 不符（相差 1）"),
     "tree.score_sum": ("dept", _set("indicators.0.score", 31), "indicators[0].score",
                        "所填 31.00 与下级指标得分合计 32.00 不符（相差 1.00）"),
     "tree.total_weight": ("dept", _chain(_set(LEAF + ".weight", 6), _set("indicators.0.weight", 36),
@@ -143,6 +143,12 @@ FAILING = {
 FAILING["text.control_chars"] = ("dept", _set("department.management", "制度\x08健全\x00。"), "department.management",
                                  "含有无法写入 Word 的控制字符 U+0000、U+0008，生成时已删除（多为从其他软件粘贴带入）")
 
+FAILING["tree.duplicate_name"] = ("dept", lambda d: d["indicators"][0]["children"].append(
+    copy.deepcopy(d["indicators"][0]["children"][0])) or d, "indicators[0].children[2]",
+    "与同级的第 1 个指标重名（是否重复粘贴了？）")
+FAILING["tree.uneven"] = ("dept", lambda d: d["indicators"][0]["children"].append(
+    {"name": "预算编制", "weight": 0, "score": 0}) or d, "indicators[0].children[2]",
+    "是末级指标，而同级的「目标设定」下还有下级指标：是否少缩进了一级？")
 FAILING["text.skeleton"] = ("dept", _set("problems.0.title", "问题一"), "problems[0].title",
                              "“问题一”是模板（reporttool new）中的示例文字，请改为本报告的内容")
 # Last year's file rolled forward: the title still says 2023.
@@ -150,4 +156,4 @@ FAILING["date.other_year"] = ("dept", _set("title", "某某局2023年部门整�
                               "“某某局2023年部门整体支出绩效自评报告”中的年份是 2023 年，而评价年度是 2024 年（是否沿用了上年的文件？）")
 
 WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
-            "date.other_year"}
+            "date.other_year", "tree.duplicate_name", "tree.uneven"}

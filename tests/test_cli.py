@@ -140,7 +140,7 @@ def _schema_keys(schema: dict, defs: dict, prefix=()) -> set[str]:
     return keys
 
 
-@pytest.mark.parametrize("kind", ["dept_self", "project_self", "key_eval"])
+@pytest.mark.parametrize("kind", list(KIND_TITLES))
 def test_schema_has_chinese_titles_and_the_skeleton_names_every_field(kind):
     result = run("schema", kind)
     assert result.exit_code == 0

@@ -104,7 +104,7 @@ CASES = [
     ("parent_weight", "  - name: 部门决策\n", "  - name: 部门决策\n    weight: 35\n",
      "r.yaml:22:5: indicators[0].weight（一级指标「部门决策」·分值） 所填 35 与下级指标分值合计 30 不符（相差 5）"),
     ("parent_score", "      - name: 职责履行\n", "      - name: 职责履行\n        score: 60\n",
-     "r.yaml:29:9: indicators[1].children[0].score（二级指标「职责履行」·得分） 所填 60.00 与下级指标得分合计 65.00 不符（相差 5.00）"),
+     "r.yaml:29:9: indicators[1].children[0].score（二级指标「职责履行」·得分） 所填 60.00 与三级指标得分合计 65.00 不符（相差 5.00）"),
     ("total_weight", "weight: 70, score: 65", "weight: 75, score: 65",
      "r.yaml:20:1: indicators（指标体系） 指标分值合计为 105，应为 100"),
     ("stated_total", "problems:", "stated_total_score: 92\nproblems:",

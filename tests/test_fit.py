@@ -70,3 +70,30 @@ def test_scope_is_never_invented(tmp_path, dept):
     md = rt.render_bytes(report, ["md"])["md"].decode()  # what --force renders
     assert "### （四）评价对象及评价时段\n\n【待补充：缺少评价思路和过程·评价对象及范围（evaluation.scope）】" in md
     assert "年部门整体支出，评价时段" not in md
+
+
+def test_parent_is_compared_with_its_childrens_stated_figures(tmp_path, dept):
+    # As published: 部门管理 states 20; its 二级 state one point more in all, because one of them is one
+    # above its own leaves.
+    l1 = dept["indicators"][1]
+    assert sum(leaf["weight"] for c in l1["children"] for leaf in c["children"]) == 20
+    l1["weight"] = 20
+    first, *rest = l1["children"]
+    first["weight"] = sum(leaf["weight"] for leaf in first["children"]) + 1
+    for c in rest:
+        c["weight"] = sum(leaf["weight"] for leaf in c["children"])
+    found = {p.dotted: p.message for p in rt.validate(rt.load(write(tmp_path, dept))) if p.rule == "tree.weight_sum"}
+    assert found == {
+        "indicators[1].weight": "所填 20 与下级指标所填分值合计 21 不符（相差 1）",
+        "indicators[1].children[0].weight": f"所填 {first['weight']} 与三级指标分值合计 {first['weight'] - 1} 不符（相差 1）",
+    }
+
+
+def test_indicator_codes_are_shown_in_tables(tmp_path, dept):
+    dept["indicators"][0]["code"] = "A"
+    dept["indicators"][0]["children"][0]["code"] = "A1"
+    dept["indicators"][0]["children"][0]["children"][0]["code"] = "A11"
+    md = rt.annex_bytes(rt.load(write(tmp_path, dept)), ["md"], ["score_table"])["md"].decode()
+    assert "| A 部门决策 | A1 目标设定 | A11 " in md
+    # and the tree's paths are kept as they are
+    assert rt.view(rt.load(write(tmp_path, dept))).indicators[0].code == "A"
