@@ -326,43 +326,70 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _STOP = r"[^。；;！？\n]"
 
 
-def _narratives(r: Any) -> Iterator[tuple[tuple, str]]:
+def _narratives(r: Any) -> Iterator[tuple[tuple, str, Any]]:
+    """(path, text, the indicator whose own analysis it is — or None)."""
     for key in ("summary", "conclusion", "other"):
         text = getattr(r, key)
         if text:
-            yield (key,), text
+            yield (key,), text, None
     for node, path, _ in _walk(r.indicators, ("indicators",), 1):
         if node.analysis:
-            yield path + ("analysis",), node.analysis
+            yield path + ("analysis",), node.analysis, node
+
+
+_SENTENCE = re.compile(r"[^。；;！？\n]+")
+_MAXIMUM = ("总分", "满分")
 
 
 def narrative_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    """Scores and grades quoted in the text, each matched to what its sentence is about.
+
+    A score quoted in an indicator's own analysis, or in a sentence naming one 一级 indicator, is
+    that indicator's; 总分/满分 followed by the maximum is the maximum, not a score.
+    """
     if not r.scored:
         return
     tol = r.settings.tolerance
     grades = "|".join(re.escape(b.grade) for b in r.settings.grade_bands)
-    total_re = re.compile(rf"(?:总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")
+    total_re = re.compile(rf"(总得分|自评得分|评价得分|综合得分|总分)(?:为|是|达|：|:)?\s*{_NUMBER}\s*分")
     grade_re = re.compile(rf"(?:评价)?等级(?:为|是|：|:)?\s*[“\"「]?({grades})[”\"」]?")
     subtotal_res = [(ind, re.compile(re.escape(ind.name) + rf"{_STOP}{{0,24}}?得分(?:为|是|：|:)?\s*{_NUMBER}\s*分"))
                     for ind in r.indicators]
-    total = r.total_score
-    for path, text in _narratives(r):
-        for m in total_re.finditer(text):
-            quoted = Figure(Decimal(m.group(1)), "points")
-            if _differs(quoted, total, tol):
-                yield src.problem(path, f"文字中写的「{m.group(0)}」与各指标得分合计 {total.number} 分不符",
-                                  title="文字中的总得分", rule="narrative.total", stated=quoted.number, computed=total.number)
-        for m in grade_re.finditer(text):
-            if m.group(1) != r.grade:
-                yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {total.number} 对应的等级“{r.grade}”不符",
-                                  title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=r.grade)
+    for path, text, owner in _narratives(r):
+        checked: set[int] = set()  # where each quoted number starts, so none is judged twice
         for ind, pattern in subtotal_res:
             for m in pattern.finditer(text):
-                quoted = Figure(Decimal(m.group(1)), "points")
-                if _differs(quoted, ind.total_score, tol):
-                    yield src.problem(path, f"文字中写的「{m.group(0)}」与评分表中「{ind.name}」得分 {ind.total_score.number} 分不符",
-                                      title="文字中的一级指标得分", rule="narrative.subtotal",
-                                      stated=quoted.number, computed=ind.total_score.number)
+                checked.add(m.start(1))
+                yield from _quoted_score(src, path, m, ind, tol)
+        for sentence in _SENTENCE.finditer(text):
+            named = [ind for ind in r.indicators if ind.name in sentence.group(0)]
+            subject = owner or (named[0] if len(named) == 1 else None)
+            for m in total_re.finditer(sentence.group(0)):
+                if sentence.start() + m.start(2) in checked:
+                    continue
+                maximum = subject.total_weight if subject is not None else r.total_weight
+                if m.group(1) in _MAXIMUM and not _differs(Figure(Decimal(m.group(2)), "weight"), maximum, tol):
+                    continue
+                if subject is None:
+                    quoted, total = Figure(Decimal(m.group(2)), "points"), r.total_score
+                    if _differs(quoted, total, tol):
+                        yield src.problem(path, f"文字中写的「{m.group(0)}」与各指标得分合计 {total.number} 分不符",
+                                          title="文字中的总得分", rule="narrative.total", stated=quoted.number,
+                                          computed=total.number)
+                else:
+                    yield from _quoted_score(src, path, m, subject, tol, group=2)
+        for m in grade_re.finditer(text):
+            if owner is None and m.group(1) != r.grade:
+                yield src.problem(path, f"文字中写的「{m.group(0)}」与总分 {r.total_score.number} 对应的等级“{r.grade}”不符",
+                                  title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=r.grade)
+
+
+def _quoted_score(src: Source, path: tuple, m: re.Match, ind: Any, tol: Decimal, group: int = 1) -> Iterator[Problem]:
+    quoted = Figure(Decimal(m.group(group)), "points")
+    if _differs(quoted, ind.total_score, tol):
+        yield src.problem(path, f"文字中写的「{m.group(0)}」与评分表中「{ind.name}」得分 {ind.total_score.number} 分不符",
+                          title="文字中的指标得分", rule="narrative.subtotal", stated=quoted.number,
+                          computed=ind.total_score.number)
 
 
 # --- problems and suggestions -----------------------------------------------------------

@@ -97,3 +97,32 @@ def test_indicator_codes_are_shown_in_tables(tmp_path, dept):
     assert "| A 部门决策 | A1 目标设定 | A11 " in md
     # and the tree's paths are kept as they are
     assert rt.view(rt.load(write(tmp_path, dept))).indicators[0].code == "A"
+
+
+def narrative(tmp_path, dept, **texts):
+    for key, text in texts.items():
+        if key == "analysis":
+            dept["indicators"][2]["analysis"] = text
+        else:
+            dept[key] = text
+    return [(p.rule, p.message) for p in rt.validate(rt.load(write(tmp_path, dept))) if p.rule.startswith("narrative.")]
+
+
+def test_total_of_100_is_the_maximum_not_a_score(tmp_path, dept):
+    assert narrative(tmp_path, dept, summary="指标体系总分100分，自评得分94.5分。") == []
+
+
+def test_score_in_a_sentence_about_one_indicator_is_that_indicators(tmp_path, dept):
+    text = "部门绩效方面，各项重点工作均按期完成，本项指标经逐项核对后自评得分43.5分。"
+    assert narrative(tmp_path, dept, conclusion=text) == []
+
+
+def test_score_in_an_indicators_own_analysis_is_that_indicators(tmp_path, dept):
+    assert narrative(tmp_path, dept, analysis="本指标评价得分43.5分，满分45分。") == []
+    [(rule, message)] = narrative(tmp_path, dept, analysis="本指标评价得分44分。")
+    assert rule == "narrative.subtotal" and "与评分表中「部门绩效」得分 43.50 分不符" in message
+
+
+def test_genuine_catch_another_indicator_quoted_in_a_section(tmp_path, dept):
+    [(rule, message)] = narrative(tmp_path, dept, analysis="部门决策得分33分。")
+    assert rule == "narrative.subtotal" and message == "文字中写的「部门决策得分33分」与评分表中「部门决策」得分 32.00 分不符"
