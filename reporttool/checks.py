@@ -58,6 +58,7 @@ RULE_IDS = {
     "narrative.subtotal": "文字中引用的一级指标得分等于评分表",
     "narrative.total": "文字中引用的总得分等于评分表",
     "narrative.grade": "文字中引用的评价等级等于计算的等级",
+    "narrative.rate": "文字中引用的比率（预算执行率、资金到位率等）等于按其基数计算的值",
     "link.problem_id_duplicate": "问题编号不重复",
     "link.missing_problem": "建议引用的问题存在",
     "link.unanswered": "每个问题至少有一条建议回应（警告）",
@@ -384,6 +385,34 @@ def narrative_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem
                                   title="文字中的评价等级", rule="narrative.grade", stated=m.group(1), computed=r.grade)
 
 
+_RATES = (("预算执行率", ("funds", "execution_rate")), ("资金到位率", ("funds", "arrival_rate")),
+          ("资金使用率", ("funds", "usage_rate")), ("政府采购执行率", ("procurement", "rate")),
+          ("综合满意度", ("survey", "overall")))
+
+
+def narrative_rate_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    """A rate quoted in the text equals the computed one, at the precision the text writes it."""
+    texts = [(path, text) for path, text, _ in _narratives(r)]
+    # In a department's report, "项目预算执行率" is some project's rate, not the department's.
+    not_after = "" if r.kind == "project_self" else r"(?<!项目)"
+    for name, (block, attr) in _RATES:
+        computed = getattr(getattr(r, block, None), attr, None)
+        pattern = re.compile(rf"{not_after}{name}(?:为|是|达到|达|：|:)?\s*(\d+(?:\.\d+)?)\s*[%％]")
+        for path, text in texts:
+            for m in pattern.finditer(text):
+                if computed is None:
+                    yield src.problem(path, f"文字中写了「{m.group(0)}」，但报告数据中没有算出它的数字（缺少基数）",
+                                      title=f"文字中的{name}", rule="narrative.rate", severity=WARNING)
+                    continue
+                quoted = Decimal(m.group(1))
+                places = Decimal(1).scaleb(quoted.as_tuple().exponent)
+                shown_computed = (computed.value * HUNDRED).quantize(places, rounding="ROUND_HALF_UP")
+                if shown_computed != quoted:
+                    yield src.problem(path, f"文字中写的「{m.group(0)}」与按{computed.base}计算的 {computed.number} 不符",
+                                      title=f"文字中的{name}", rule="narrative.rate", stated=f"{m.group(1)}%",
+                                      computed=computed.number)
+
+
 def _quoted_score(src: Source, path: tuple, m: re.Match, ind: Any, tol: Decimal, group: int = 1) -> Iterator[Problem]:
     quoted = Figure(Decimal(m.group(group)), "points")
     if _differs(quoted, ind.total_score, tol):
@@ -499,7 +528,7 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     narrative_rules, link_rules, text_rules, skeleton_rules, year_rules]
+                     narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

@@ -143,6 +143,8 @@ FAILING = {
 FAILING["text.control_chars"] = ("dept", _set("department.management", "制度\x08健全\x00。"), "department.management",
                                  "含有无法写入 Word 的控制字符 U+0000、U+0008，生成时已删除（多为从其他软件粘贴带入）")
 
+FAILING["narrative.rate"] = ("dept", _set("summary", "预算执行率为96.5%，执行进度较好。"), "summary",
+                              "文字中写的「预算执行率为96.5%」与按决算支出÷年初预算数计算的 106.65% 不符")
 FAILING["tree.duplicate_name"] = ("dept", lambda d: d["indicators"][0]["children"].append(
     copy.deepcopy(d["indicators"][0]["children"][0])) or d, "indicators[0].children[2]",
     "与同级的第 1 个指标重名（是否重复粘贴了？）")

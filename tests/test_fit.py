@@ -126,3 +126,20 @@ def test_score_in_an_indicators_own_analysis_is_that_indicators(tmp_path, dept):
 def test_genuine_catch_another_indicator_quoted_in_a_section(tmp_path, dept):
     [(rule, message)] = narrative(tmp_path, dept, analysis="部门决策得分33分。")
     assert rule == "narrative.subtotal" and message == "文字中写的「部门决策得分33分」与评分表中「部门决策」得分 32.00 分不符"
+
+
+def rates(tmp_path, data, text):
+    data["summary"] = text
+    return [p.message for p in rt.validate(rt.load(write(tmp_path, data))) if p.rule == "narrative.rate"]
+
+
+def test_rates_quoted_in_text_at_their_own_precision(tmp_path, dept):
+    assert rates(tmp_path, dept, "预算执行率为106.65%，预算执行率达106.7%，政府采购执行率93.89%。") == []
+    assert rates(tmp_path, dept, "项目预算执行率为96.5%。") == []  # some project's, not the department's
+    assert rates(tmp_path, dept, "资金到位率为98.00%。") == ["文字中写了「资金到位率为98.00%」，但报告数据中没有算出它的数字（缺少基数）"]
+
+
+def test_project_rate_in_text(tmp_path, project):
+    assert rates(tmp_path, project, "项目预算执行率为100%。") == []
+    assert rates(tmp_path, project, "项目预算执行率为96.5%。") == [
+        "文字中写的「预算执行率为96.5%」与按全年执行数÷全年预算数计算的 100.00% 不符"]
