@@ -90,6 +90,16 @@ def ordinal(position: int, level: int) -> str:
     return f"{position})"
 
 
+def list_ordinal(loop: Any, level: int) -> str:
+    """The ordinal of a list item, or nothing when the list has one item (a lone “1.” reads oddly)."""
+    return "" if loop.length == 1 else ordinal(loop.index, level)
+
+
+def with_suffix(text: str, suffix: str) -> str:
+    """经常性 + 项目 -> 经常性项目; 经常性项目 stays (never 经常性项目项目)."""
+    return text if text.endswith(suffix) else text + suffix
+
+
 def cndate(value: date | str | None) -> str:
     """2024-12-31 -> 2024年12月31日; a date already written in Chinese (2025年5月) stays."""
     if value is None:
@@ -116,6 +126,8 @@ def join_cn(items: Any, sep: str = "、") -> str:
 FILTERS = {
     "cn_number": cn_number,
     "ordinal": ordinal,
+    "list_ordinal": list_ordinal,
+    "with_suffix": with_suffix,
     "cndate": cndate,
     "join_cn": join_cn,
     "dash": dash,

@@ -437,7 +437,8 @@ def _grade(settings: Settings, score: Decimal) -> str:
 @derives(ProjectSelfReport, report_title=Derived("报告标题", str), signer=Derived("落款单位", str),
          self_name=Derived("自称", str))
 def _project_report(m: ProjectSelfReport, v: dict, root: Any) -> dict:
-    return {"report_title": m.title or f"{m.project.name}{m.year}年度{KIND_TITLES[m.kind]}",
+    year = "" if f"{m.year}年" in m.project.name else f"{m.year}年度"  # a name that holds the year says it once
+    return {"report_title": m.title or f"{m.project.name}{year}{KIND_TITLES[m.kind]}",
             "signer": m.author or m.project.implementer, "self_name": "本单位"}
 
 

@@ -143,3 +143,32 @@ def test_project_rate_in_text(tmp_path, project):
     assert rates(tmp_path, project, "项目预算执行率为100%。") == []
     assert rates(tmp_path, project, "项目预算执行率为96.5%。") == [
         "文字中写的「预算执行率为96.5%」与按全年执行数÷全年预算数计算的 100.00% 不符"]
+
+
+def test_wording_as_a_person_would_write_it(tmp_path, project, dept):
+    project["project"]["type"] = "经常性项目"
+    project["project"]["name"] = "2024年行政审批工作运行经费"
+    report = rt.load(write(tmp_path, project))
+    md = rt.render_bytes(report, ["md"])["md"].decode()
+    assert "经常性项目项目" not in md and "属于经常性项目" in md
+    assert rt.view(report).report_title == "2024年行政审批工作运行经费项目支出绩效自评报告"
+    dept["department"]["functions"] = ["只有一项职能。"]
+    md = rt.render_bytes(rt.load(write(tmp_path, dept, "d.yaml")), ["md"])["md"].decode()
+    assert "\n只有一项职能。\n" in md and "1.只有一项职能" not in md
+    assert "部门共安排项目" not in md and "纳入绩效目标的项目1个" in md
+
+
+def test_the_outline_chooses_whether_notes_go_into_the_analysis(tmp_path, dept):
+    from reporttool.templates import template_set
+    dept["indicators"][2]["children"][0]["children"][0]["note"] = "佐证：年度工作总结。"
+    report = rt.load(write(tmp_path, dept))
+    assert "佐证：年度工作总结。" in rt.render_bytes(report, ["md"])["md"].decode().split("附件：")[0]
+    from reporttool.templates import BUILTIN, kind_file
+    text = (BUILTIN / kind_file("dept_self", "outline.yaml")).read_text(encoding="utf-8")
+    assert "item_body: indicator_analysis\n" in text
+    path = tmp_path / "本区大纲.yaml"
+    path.write_text(text.replace("item_body: indicator_analysis\n", "item_body: indicator_analysis_without_notes\n"),
+                    encoding="utf-8")
+    brief = template_set().custom_outline(path)
+    body = rt.render_bytes(report, ["md"], outline=brief)["md"].decode().split("附件：")[0]
+    assert "佐证：年度工作总结。" not in body
