@@ -5,6 +5,7 @@ Each rule has a stable id and yields Problems located in the YAML file.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from decimal import Decimal
@@ -13,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 from pydantic import BaseModel
 
 from .env import invalid_chars
-from .errors import WARNING, Problem
+from .errors import ERROR, WARNING, Problem
 from .filters import q2
 from .loading import field_title, source_of
 from .model import DeptFunds, ProjectSelfReport, ReportBase
@@ -43,6 +44,8 @@ RULE_IDS = {
     "money.shares": "所填各类支出占比等于计算值",
     "money.shares_sum": "所填基本支出与项目支出占比合计为 100%",
     "money.levels_sum": "按资金级次分列的支出合计等于支出合计",
+    "money.item_change": "单列支出项目所填较上年增减额、增减率等于按本年与上年支出计算的值",
+    "money.procurement_count": "所填采购项目数等于所列采购项目的个数",
     "money.projects_sum": "所列项目预算合计不超过项目支出预算（警告）",
     "money.fund_source_duplicate": "项目资金来源不重复",
     "rate.execution": "所填预算执行率等于按其基数计算的值",
@@ -199,9 +202,17 @@ def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
     if not isinstance(report.funds, DeptFunds):
         return
     f, tol = r.funds, r.settings.tolerance
-    if f.income is not None and f.income.stated_total is not None and _differs(f.income.stated_total, f.income.total, tol):
-        yield _mismatch(src, ("funds", "income", "stated_total"), "收入合计", "money.income_sum",
-                        f.income.stated_total, f.income.total, "财政拨款收入、其他收入与年初结转结余之和")
+    inc = f.income
+    if inc is not None and inc.stated_total is not None and _differs(inc.stated_total, inc.total, tol):
+        problem = _mismatch(src, ("funds", "income", "stated_total"), "收入合计", "money.income_sum",
+                            inc.stated_total, inc.total, "财政拨款收入、其他收入与年初结转结余之和")
+        if not _differs(inc.stated_total, inc.this_year, tol):
+            problem = _hint(problem, f"；它等于不含年初结转结余的本年收入合计 {inc.this_year.number}（两者是不同的数，"
+                                     "本年收入请填 stated_this_year）")
+        yield problem
+    if inc is not None and inc.stated_this_year is not None and _differs(inc.stated_this_year, inc.this_year, tol):
+        yield _mismatch(src, ("funds", "income", "stated_this_year"), "本年收入合计", "money.income_sum",
+                        inc.stated_this_year, inc.this_year, "财政拨款收入与其他收入之和")
     for key, title in (("budget", "预算支出"), ("adjusted_budget", "调整后预算"), ("final", "决算支出")):
         s = getattr(f, key)
         if s is not None:
@@ -211,8 +222,11 @@ def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
             yield src.problem(("funds", "stated_carryover_end"), "无法核对：未填写收入 income",
                               title="年末结转结余", rule="money.carryover", severity=WARNING)
         elif _differs(f.stated_carryover_end, f.carryover_end, tol):
-            yield _mismatch(src, ("funds", "stated_carryover_end"), "年末结转结余", "money.carryover",
-                            f.stated_carryover_end, f.carryover_end, "收入合计减支出合计")
+            problem = _mismatch(src, ("funds", "stated_carryover_end"), "年末结转结余", "money.carryover",
+                                f.stated_carryover_end, f.carryover_end, "收入合计减支出合计")
+            if not f.income.carryover.value:
+                problem = _hint(problem, "；收入中没有填年初结转结余，若有，请补填 funds.income.carryover")
+            yield problem
     if f.carryover_end is not None and f.carryover_end.negative:
         yield src.problem(("funds", "income"),
                           f"决算支出 {f.final.total.number} 大于收入合计 {f.income.total.number}，年末结转结余为负",
@@ -271,14 +285,45 @@ def _share_rules(r: Any, src: Source) -> Iterator[Problem]:
         return
     rtol = r.settings.rate_tolerance
     for key, (title, computed) in SHARES.items():
-        yield from _rate_rule(src, ("funds", "stated_shares", key), title, "money.shares", getattr(stated, key),
-                              getattr(f.final, computed), rtol, "决算支出未分列人员经费和公用经费")
+        for problem in _rate_rule(src, ("funds", "stated_shares", key), title, "money.shares", getattr(stated, key),
+                                  getattr(f.final, computed), rtol, "决算支出未分列人员经费和公用经费"):
+            other = getattr(f.final, f"{key}_of_basic", None)
+            if problem.severity == ERROR and other is not None and not _differs(getattr(stated, key), other, rtol):
+                problem = _hint(problem, f"；它等于按{other.base}计算的 {other.number}，请确认所说的是哪个基数")
+            yield problem
     if stated.basic is not None and stated.project is not None:
         total = Figure(stated.basic.value + stated.project.value, "pct")
         # Two figures each rounded to 0.01 may miss 100 by up to 0.01 between them.
         if abs(total.value - 1) * HUNDRED > Decimal("0.01"):
             yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {total.number}，应为 100%",
                               title="支出占比", rule="money.shares_sum", stated=total.number, computed="100.00%")
+
+
+def _hint(problem: Problem, text: str) -> Problem:
+    return dataclasses.replace(problem, message=problem.message + text)
+
+
+def expense_item_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    funds = r.funds
+    tol, rtol = r.settings.tolerance, r.settings.rate_tolerance
+    for i, item in enumerate(getattr(funds, "expense_items", ())):
+        path = ("funds", "expense_items", i)
+        if item.change is None:
+            for key in ("stated_change", "stated_change_rate"):
+                if getattr(item, key) is not None:
+                    yield src.problem(path + (key,), "无法核对：未填写上年支出 previous", title=f"「{item.name}」较上年增减",
+                                      rule="money.item_change", severity=WARNING)
+            continue
+        if item.stated_change is not None and _differs(item.stated_change, item.change, tol):
+            yield _mismatch(src, path + ("stated_change",), f"「{item.name}」较上年增减额", "money.item_change",
+                            item.stated_change, item.change, "本年支出减上年支出")
+        yield from _rate_rule(src, path + ("stated_change_rate",), f"「{item.name}」较上年增减率", "money.item_change",
+                              item.stated_change_rate, item.change_rate, rtol, "上年支出为零")
+    p = getattr(r, "procurement", None)
+    if p is not None and p.count is not None and p.items and p.count.value != len(p.items):
+        yield src.problem(("procurement", "count"), f"所填采购项目数 {p.count.number} 个与所列采购项目 {len(p.items)} 个不符",
+                          title="采购项目数", rule="money.procurement_count", stated=p.count.number,
+                          computed=str(len(p.items)))
 
 
 def _level_rules(level_total: Any, total: Figure, what: str, src: Source, tol: Decimal) -> Iterator[Problem]:
@@ -528,7 +573,7 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
+                     expense_item_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

@@ -124,6 +124,15 @@ def _money(value: Any) -> Decimal:
     return d
 
 
+def _signed_money(value: Any) -> Decimal:
+    """An amount that may be negative (a decrease)."""
+    text = value.strip()[:-2] if isinstance(value, str) and value.strip().endswith("万元") else value
+    d = _to_decimal(text, "金额（万元）", "-12.50")
+    if abs(d) > MAX_MONEY:
+        raise PydanticCustomError("rt_too_large", "金额过大（单位是万元），收到 {input}", {"input": shown(value)})
+    return d
+
+
 def _points(value: Any) -> Decimal:
     if isinstance(value, str) and value.strip().endswith("分"):
         value = value.strip()[:-1]
@@ -151,6 +160,7 @@ class Unit:
 
 
 Money = Annotated[Decimal, BeforeValidator(_money), Unit("money")]
+SignedMoney = Annotated[Decimal, BeforeValidator(lambda v: _signed_money(v)), Unit("money")]
 Points = Annotated[Decimal, BeforeValidator(_points), Unit("points")]
 Weight = Annotated[Decimal, BeforeValidator(_points), Unit("weight")]
 Percent = Annotated[Decimal, BeforeValidator(_percent), Unit("pct")]
@@ -300,7 +310,8 @@ class Income(Model):
     fiscal: Money = F("财政拨款收入", "本年财政拨款收入（万元）")
     other: Money = F("其他收入", "事业收入、经营收入等其他收入（万元）", ZERO)
     carryover: Money = F("年初结转结余", "上年结转到本年的资金（万元）", ZERO)
-    stated_total: Optional[Money] = F("收入合计（填报数）", "报表中的收入合计，用于核对", None)
+    stated_total: Optional[Money] = F("收入合计（填报数）", "报表中的收入合计（含年初结转结余），用于核对", None)
+    stated_this_year: Optional[Money] = F("本年收入合计（填报数）", "报表中的本年收入（不含年初结转结余），用于核对", None)
 
 
 class Spending(Model):
@@ -343,6 +354,14 @@ class Shares(Model):
     public: Optional[Percent] = F("公用经费占比", "%", None)
 
 
+class ExpenseItem(Model):
+    name: Text = F("支出项目", "会议费、培训费、差旅费等报告单列的支出")
+    amount: Money = F("本年支出", "万元")
+    previous: Optional[Money] = F("上年支出", "万元；填写后计算较上年增减", None)
+    stated_change: Optional[SignedMoney] = F("较上年增减额（填报数）", "万元，减少填负数；用于核对", None)
+    stated_change_rate: Optional[Percent] = F("较上年增减率（填报数）", "%，下降填负数；用于核对", None)
+
+
 class DeptFunds(Model):
     income: Optional[Income] = F("收入", "本年收入，按来源分列", None)
     budget: Optional[Spending] = F("预算支出", "年初部门预算支出（报告没有给出预算数时不填；预算执行率只在有预算数时计算）", None)
@@ -352,6 +371,7 @@ class DeptFunds(Model):
     previous_final: Optional[Money] = F("上年决算支出", "上年支出合计，用于计算较上年增减", None)
     three_public_budget: Optional[ThreePublic] = F("“三公”经费预算", "“三公”经费年初预算", None)
     three_public_actual: Optional[ThreePublic] = F("“三公”经费支出", "“三公”经费实际支出", None)
+    expense_items: tuple[ExpenseItem, ...] = F("单列支出项目", "会议费、培训费等报告单列的支出及其较上年增减", default=())
     stated_carryover_end: Optional[Money] = F("年末结转结余（填报数）", "报表中的年末结转结余，用于核对", None)
     stated_execution_rate: Optional[Percent] = F("预算执行率（填报数）", "报表中的预算执行率（%），用于核对", None)
     stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "报表中的资金到位率（%），用于核对", None)
@@ -366,6 +386,7 @@ class Procurement(Model):
     budget: Money = F("政府采购预算", "年度政府采购预算总额（万元）")
     actual: Money = F("实际采购金额", "年度实际政府采购支出（万元）")
     items: tuple[Text, ...] = F("采购项目", "本年政府采购项目名称", default=())
+    count: Optional[Count] = F("采购项目数", "报告只写项目个数、不列名称时填写；与名称同时填写时核对个数", None)
     stated_rate: Optional[Percent] = F("政府采购执行率（填报数）", "用于核对（%）", None)
 
 

@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from . import filters
 from .model import (
-    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, DeptFunds, DeptSelfReport, Department, Goals, GradeBand, Income,
+    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, DeptFunds, DeptSelfReport, Department, ExpenseItem, Goals, GradeBand,
+    Income,
     Indicator, KeyEvalReport, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
     Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
 )
@@ -252,11 +253,12 @@ def _department(m: Department, v: dict, root: Any) -> dict:
 
 
 @derives(Income, total=Derived("收入合计", description="财政拨款收入＋其他收入＋年初结转结余"),
+         this_year=Derived("本年收入合计", description="财政拨款收入＋其他收入（不含年初结转结余）"),
          fiscal_share=Derived("财政拨款收入占比"), other_share=Derived("其他收入占比"),
          carryover_share=Derived("年初结转结余占比"), total_share=Derived("收入合计占比（100%）"))
 def _income(m: Income, v: dict, root: Any) -> dict:
     whole = m.fiscal + m.other + m.carryover
-    return {"total": Figure(whole, "money"), "fiscal_share": rate(m.fiscal, whole, "财政拨款收入÷收入合计"),
+    return {"total": Figure(whole, "money"), "this_year": Figure(m.fiscal + m.other, "money"), "fiscal_share": rate(m.fiscal, whole, "财政拨款收入÷收入合计"),
             "other_share": rate(m.other, whole, "其他收入÷收入合计"),
             "carryover_share": rate(m.carryover, whole, "年初结转结余÷收入合计"),
             "total_share": rate(whole, whole, "收入合计÷收入合计")}
@@ -266,7 +268,8 @@ def _income(m: Income, v: dict, root: Any) -> dict:
          total=Derived("支出合计", description="基本支出＋项目支出"),
          basic_share=Derived("基本支出占比"), project_share=Derived("项目支出占比"),
          personnel_share=Derived("人员经费占比"), public_share=Derived("公用经费占比"),
-         total_share=Derived("支出合计占比（100%）"))
+         total_share=Derived("支出合计占比（100%）"),
+         personnel_of_basic=Derived("人员经费占基本支出比例"), public_of_basic=Derived("公用经费占基本支出比例"))
 def _spending(m: Spending, v: dict, root: Any) -> dict:
     split = m.personnel is not None
     basic = m.personnel + m.public if split else m.basic
@@ -276,7 +279,9 @@ def _spending(m: Spending, v: dict, root: Any) -> dict:
             "project_share": rate(m.project, whole, "项目支出÷支出合计"),
             "personnel_share": rate(m.personnel, whole, "人员经费÷支出合计"),
             "public_share": rate(m.public, whole, "公用经费÷支出合计"),
-            "total_share": rate(whole, whole, "支出合计÷支出合计")}
+            "total_share": rate(whole, whole, "支出合计÷支出合计"),
+            "personnel_of_basic": rate(m.personnel, basic, "人员经费÷基本支出"),
+            "public_of_basic": rate(m.public, basic, "公用经费÷基本支出")}
 
 
 @derives(ThreePublic, total=Derived("“三公”经费合计"))
@@ -326,9 +331,19 @@ def _dept_funds(m: DeptFunds, v: dict, root: Any) -> dict:
     }
 
 
-@derives(Procurement, rate=Derived("政府采购执行率", description="实际采购÷采购预算"))
+@derives(ExpenseItem, change=Derived("较上年增减额", description="本年支出−上年支出"),
+         change_rate=Derived("较上年增减率", description="（本年支出−上年支出）÷上年支出"))
+def _expense_item(m: ExpenseItem, v: dict, root: Any) -> dict:
+    if m.previous is None:
+        return {"change": None, "change_rate": None}
+    return {"change": Figure(m.amount - m.previous, "money"),
+            "change_rate": rate(m.amount - m.previous, m.previous, "（本年支出−上年支出）÷上年支出")}
+
+
+@derives(Procurement, count_shown=Derived("采购项目个数", description="所填个数，或所列名称的个数"), rate=Derived("政府采购执行率", description="实际采购÷采购预算"))
 def _procurement(m: Procurement, v: dict, root: Any) -> dict:
-    return {"rate": rate(m.actual, m.budget, "实际采购÷采购预算")}
+    count = m.count if m.count is not None else (len(m.items) if m.items else None)
+    return {"count_shown": figure(count, "count"), "rate": rate(m.actual, m.budget, "实际采购÷采购预算")}
 
 
 @derives(Goals, projects_total=Derived("项目预算合计"))

@@ -88,7 +88,7 @@ FAILING = {
     "money.spending_sum": ("dept", _set("funds.final.stated_total", 1400), "funds.final.stated_total",
                            "所填 1,400.00 与基本支出与项目支出之和 1,444.16 不符（相差 44.16）"),
     "money.carryover": ("dept", _set("funds.stated_carryover_end", 1), "funds.stated_carryover_end",
-                        "所填 1.00 与收入合计减支出合计 0.89 不符（相差 0.11）"),
+                        "所填 1.00 与收入合计减支出合计 0.89 不符（相差 0.11）；收入中没有填年初结转结余，若有，请补填 funds.income.carryover"),
     "money.carryover_negative": ("dept", _chain(_set("funds.income.fiscal", 1000), _set("funds.income.stated_total", 1000),
                                                 _set("funds.stated_carryover_end", _DELETE)),
                                  "funds.income", "决算支出 1,444.16 大于收入合计 1,000.00，年末结转结余为负"),
@@ -145,6 +145,12 @@ FAILING["text.control_chars"] = ("dept", _set("department.management", "制度\x
 
 FAILING["narrative.rate"] = ("dept", _set("summary", "预算执行率为96.5%，执行进度较好。"), "summary",
                               "文字中写的「预算执行率为96.5%」与按决算支出÷年初预算数计算的 106.65% 不符")
+# A published report: a decrease stated in 万元 with two digits swapped; the percentage fits the real amount.
+FAILING["money.item_change"] = ("dept", _set("funds.expense_items", [
+    {"name": "会议费", "amount": "2.50", "previous": "15.75", "stated_change": "-12.35", "stated_change_rate": "-84.13%"}]),
+    "funds.expense_items[0].stated_change", "所填 -12.35 与本年支出减上年支出 -13.25 不符（相差 0.90）")
+FAILING["money.procurement_count"] = ("dept", _set("procurement.count", 3), "procurement.count",
+                                      "所填采购项目数 3 个与所列采购项目 2 个不符")
 FAILING["tree.duplicate_name"] = ("dept", lambda d: d["indicators"][0]["children"].append(
     copy.deepcopy(d["indicators"][0]["children"][0])) or d, "indicators[0].children[2]",
     "与同级的第 1 个指标重名（是否重复粘贴了？）")

@@ -172,3 +172,36 @@ def test_the_outline_chooses_whether_notes_go_into_the_analysis(tmp_path, dept):
     brief = template_set().custom_outline(path)
     body = rt.render_bytes(report, ["md"], outline=brief)["md"].decode().split("附件：")[0]
     assert "佐证：年度工作总结。" not in body
+
+
+def test_share_on_another_base_names_both(tmp_path, dept):
+    dept["funds"]["stated_shares"] = {"personnel": "41.70%"}  # 473.54 ÷ 1,135.55 (基本支出), said to be of 总支出
+    [problem] = [p for p in rt.validate(rt.load(write(tmp_path, dept))) if p.rule == "money.shares"]
+    assert problem.message == ("所填 41.70% 与按人员经费÷支出合计计算的 32.79% 不符（相差 8.91 个百分点）；"
+                               "它等于按人员经费÷基本支出计算的 41.70%，请确认所说的是哪个基数")
+
+
+def test_income_of_this_year_and_income_in_all(tmp_path, dept):
+    dept["funds"]["income"]["carryover"] = "10.00"
+    dept["funds"]["income"]["stated_total"] = "1,445.05"  # the report quotes this year's income as 收入合计
+    [problem] = [p for p in rt.validate(rt.load(write(tmp_path, dept))) if p.rule == "money.income_sum"]
+    assert problem.message.endswith("；它等于不含年初结转结余的本年收入合计 1,445.05（两者是不同的数，本年收入请填 stated_this_year）")
+    dept["funds"]["income"]["stated_total"] = "1,455.05"
+    dept["funds"]["income"]["stated_this_year"] = "1,445.05"
+    assert [p for p in rt.validate(rt.load(write(tmp_path, dept))) if p.rule == "money.income_sum"] == []
+
+
+def test_expense_item_change_agrees(tmp_path, dept):
+    dept["funds"]["expense_items"] = [{"name": "培训费", "amount": "3.00", "previous": "4.00", "stated_change": "-1.00",
+                                       "stated_change_rate": "-25%"}]
+    report = rt.load(write(tmp_path, dept))
+    assert [p for p in rt.validate(report) if p.rule == "money.item_change"] == []
+    item = rt.view(report).funds.expense_items[0]
+    assert (item.change.text, item.change_rate.text) == ("-1.00万元", "-25.00%")
+
+
+def test_procurement_as_a_count(tmp_path, dept):
+    dept["procurement"]["items"] = []
+    dept["procurement"]["count"] = 3
+    md = rt.render_bytes(rt.load(write(tmp_path, dept)), ["md"])["md"].decode()
+    assert "涉及3个采购项目" in md
