@@ -127,6 +127,8 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
     tables = templates.annex_tables(report, names, outline_for(report, outline, templates))
+    if not tables:
+        raise UserError("本报告没有附件可生成（没有指标评分表、问题清单或预算执行表等所需的数据），未写入任何文件")
     doc = templates.annex_document(report, tables)
     return {fmt: templates.render(fmt, doc) for fmt in formats}
 

@@ -205,3 +205,13 @@ def test_procurement_as_a_count(tmp_path, dept):
     dept["procurement"]["count"] = 3
     md = rt.render_bytes(rt.load(write(tmp_path, dept)), ["md"])["md"].decode()
     assert "涉及3个采购项目" in md
+
+
+def test_annexes_of_a_report_that_has_none(tmp_path, project):
+    import pytest
+    del project["indicators"]
+    for key in ("stated_total_score", "stated_grade"):
+        project.pop(key, None)
+    project["problems"], project["suggestions"] = [], []
+    with pytest.raises(rt.UserError, match="没有附件可生成"):
+        rt.annex_bytes(rt.load(write(tmp_path, project)), ["xlsx"])

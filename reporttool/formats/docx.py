@@ -104,9 +104,14 @@ def read_package(path: Path, raw: bytes, what: str = "Word 模板") -> list[tupl
         raise bad(f"文件超过 {MAX_PACKAGE_BYTES // 2**20} MB")
     try:
         z = zipfile.ZipFile(io.BytesIO(raw))
-        infos = z.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise bad("不是有效的 .docx 文件（应为 Word 保存的 zip 包）") from None
+    with z:
+        return _read_members(z, bad)
+
+
+def _read_members(z: zipfile.ZipFile, bad: Any) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    infos = z.infolist()
     if len(infos) > MAX_MEMBERS:
         raise bad(f"包含 {len(infos)} 个部件，超过 {MAX_MEMBERS} 个")
     names = [i.filename for i in infos]
