@@ -26,8 +26,9 @@ from reporttool.templates import TemplateSet  # noqa: E402
 
 # Targets, in ms (median): the department report at least as fast as before the view (measured on
 # the 2-core reference machine before it: load+validate 3.6, build 2.5, Markdown 1.9, Word 17.6,
-# end to end 25.0).
-TARGETS = {"xishan-2024-dept-self.yaml": {"load + validate": 5.0, "build document": 2.5, "Markdown": 1.9,
+# end to end 25.0). load + validate now also scans every line for keyboard slips and runs the
+# checks added since (≈ 2 ms more); its budget is 6.5 ms, and end to end must stay under 25.
+TARGETS = {"xishan-2024-dept-self.yaml": {"load + validate": 6.5, "build document": 2.5, "Markdown": 1.9,
                                           "Word (.docx)": 17.6, "end to end": 25.0}}
 
 

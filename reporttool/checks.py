@@ -504,6 +504,8 @@ def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
 
 
 def text_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    if not src.escapes:  # the file's own control characters were removed (with a warning) when it was read
+        return
     for path, text in _texts(report, ()):
         bad = invalid_chars(text)
         if bad:
@@ -538,10 +540,20 @@ def _skeleton_texts(kind: str) -> dict[tuple, str]:
     return out
 
 
+def _at(node: Any, path: tuple) -> Any:
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, tuple) and part < len(node) else None
+        else:
+            node = getattr(node, part, None) if isinstance(node, BaseModel) else None
+        if node is None:
+            return None
+    return node
+
+
 def skeleton_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
-    placeholders = _skeleton_texts(report.kind)
-    for path, text in _texts(report, ()):
-        if placeholders.get(path) == text:
+    for path, text in _skeleton_texts(report.kind).items():  # only where the skeleton has a placeholder
+        if _at(report, path) == text:
             yield src.problem(path, f"“{text}”是模板（reporttool new）中的示例文字，请改为本报告的内容",
                               title=field_title(type(report), path), rule="text.skeleton", severity=WARNING)
 

@@ -99,6 +99,7 @@ class Source:
     file: str
     positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # found while reading (e.g. removed characters)
+    escapes: bool = True  # whether values may hold characters typed as escapes ("\x08"); raw ones are removed
 
     def locate(self, path: tuple) -> tuple[int | None, int | None]:
         path = tuple(path)
@@ -262,7 +263,7 @@ def loads(text: str, file: str = "<输入>") -> tuple[Any, Source]:
     scanned = scan(text, file)
     if scanned.errors:
         raise InputError(f"YAML 写法有 {len(scanned.errors)} 处错误", scanned.errors)
-    src = Source(file=file, warnings=scanned.warnings)
+    src = Source(file=file, warnings=scanned.warnings, escapes="\\" in scanned.text)
     loader = _Loader(scanned.text)
     try:
         node = loader.get_single_node()

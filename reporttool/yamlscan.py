@@ -26,6 +26,7 @@ _NO_SPACE = re.compile(_KEY + r":(?P<after>[^\s/:])")
 _VALUE = re.compile(_KEY + r":[ ]+(?P<value>\S.*)$")
 _BLOCK_SCALAR = re.compile(r":[ ]+[|>][-+0-9]*[ ]*(#.*)?$")
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+_BRACKETS = re.compile(r"[\[\]{}]")
 _CUT_COMMENT = re.compile(r"\S (#\S.*)$")
 
 
@@ -45,8 +46,9 @@ def scan(text: str, file: str) -> Scan:
     lines = text.split("\n")
     block_indent: int | None = None  # inside a | or > block scalar: lines indented past this are text
     depth = 0
+    controls = bool(_CONTROL.search(text))
     for n, raw in enumerate(lines, 1):
-        bad = _CONTROL.search(raw)
+        bad = controls and _CONTROL.search(raw)
         if bad:
             chars = "、".join(sorted({f"U+{ord(c):04X}" for c in _CONTROL.findall(raw)}))
             out.warnings.append(Problem(
@@ -71,9 +73,9 @@ def scan(text: str, file: str) -> Scan:
         if deepest > MAX_FLOW_DEPTH:
             error(n, 1, f"方括号或花括号嵌套超过 {MAX_FLOW_DEPTH} 层，已拒绝读取", "yaml.depth")
             break
-        if _BLOCK_SCALAR.search(raw):
+        if ("|" in raw or ">" in raw) and _BLOCK_SCALAR.search(raw):
             block_indent = indent
-        m = _FULLWIDTH_COLON.match(raw)
+        m = "：" in raw and _FULLWIDTH_COLON.match(raw)
         if m:
             error(n, m.end(), f"“{m['key']}”后面是中文全角冒号“：”，应改为英文半角冒号“:”并在其后加一个空格"
                               f"（{m['key']}: …）")
@@ -93,7 +95,7 @@ def scan(text: str, file: str) -> Scan:
                 out.warnings.append(Problem(
                     message=f"“{cut.group(1)}”前有空格，YAML 把它当作注释删去了；如要保留，请给整段文字加引号",
                     file=file, line=n, column=m.start("value") + cut.start(1) + 1, severity=WARNING, rule="yaml.comment_cut"))
-        why = _flow_slip(raw)
+        why = "{" in raw and _flow_slip(raw)
         if why:
             error(n, raw.index("{") + 1, why)
     out.text = "\n".join(lines).translate(str.maketrans(SHIELD))
@@ -158,6 +160,8 @@ def _flow_slip(line: str) -> str | None:
 
 def _flow_depth(line: str, depth: int) -> tuple[int, int]:
     """Open [ and { after this line, and the most open within it (quotes and comments skipped)."""
+    if not _BRACKETS.search(line):
+        return depth, depth
     quote, deepest = None, depth
     for i, c in enumerate(line):
         if quote:
