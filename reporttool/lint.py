@@ -29,11 +29,6 @@ def fields_of(kind: Any) -> dict[str, Any] | None:
     return SPECS.get(kind) if isinstance(kind, type) else None
 
 
-def attribute_type(base: type, attr: str) -> tuple[bool, Any]:
-    fields = SPECS[base]
-    return (attr in fields), (fields[attr].spec if attr in fields else None)
-
-
 def _chain(node: nodes.Node) -> str:
     if isinstance(node, nodes.Name):
         return node.name
