@@ -221,8 +221,12 @@ class Indicator(Model):
     weight: Optional[Weight] = F("分值", "指标权重分；末级指标必填，上级指标填写时须等于下级合计", None)
     score: Optional[Points] = F("得分", "评价得分；末级指标必填，上级指标填写时须等于下级合计", None)
     explanation: Optional[Str] = F("指标解释", "指标的含义与计算口径", None)
+    description: Optional[Str] = F("指标说明", "指标考察什么、数据从哪里来（重点评价评分表用）", None)
     criteria: Optional[Str] = F("评分标准", "如何给分", None)
     note: Optional[Str] = F("评分说明", "扣分理由、佐证材料", None)
+    opinion: Optional[Str] = F("评价意见", "评价组对该指标的意见（重点评价评分表用）", None)
+    deduction: Optional[Str] = F("扣分原因", "得分低于分值时扣分的原因", None)
+
     target: Optional[Str] = F("年度指标值", "年初设定的指标值（项目自评表用）", None)
     actual: Optional[Str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
     deviation: Optional[Str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
