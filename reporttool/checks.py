@@ -43,6 +43,10 @@ RULE_IDS = {
     "money.carryover_negative": "年末结转结余不为负（警告）",
     "money.shares": "所填各类支出占比等于计算值",
     "money.shares_sum": "所填基本支出与项目支出占比合计为 100%",
+    "money.income_shares": "所填各项收入占比等于占收入合计的计算值",
+    "money.three_public_sum": "所填“三公”经费合计等于各分项之和",
+    "money.assets_sum": "所填资产总额等于各类资产账面价值之和",
+    "money.asset_shares": "所填各类资产占比等于占资产总额的计算值",
     "money.levels_sum": "按资金级次分列的支出合计等于支出合计",
     "money.item_change": "单列支出项目所填较上年增减额、增减率等于按本年与上年支出计算的值",
     "money.procurement_count": "所填采购项目数等于所列采购项目的个数",
@@ -244,7 +248,7 @@ def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
     if r.procurement is not None:
         p = r.procurement
         yield from _rate_rule(src, ("procurement", "stated_rate"), "政府采购执行率", "rate.procurement",
-                              p.stated_rate, p.rate, rtol, "采购预算为零")
+                              p.stated_rate, p.rate, rtol, "采购预算或实际采购未填写（或为零）")
     yield from _share_rules(r, src)
     yield from _level_rules(f.by_level_total, f.final.total, "决算支出合计", src, tol)
     goals = getattr(r, "goals", None)
@@ -285,18 +289,55 @@ def _share_rules(r: Any, src: Source) -> Iterator[Problem]:
         return
     rtol = r.settings.rate_tolerance
     for key, (title, computed) in SHARES.items():
-        for problem in _rate_rule(src, ("funds", "stated_shares", key), title, "money.shares", getattr(stated, key),
-                                  getattr(f.final, computed), rtol, "决算支出未分列人员经费和公用经费"):
-            other = getattr(f.final, f"{key}_of_basic", None)
-            if problem.severity == ERROR and other is not None and not _differs(getattr(stated, key), other, rtol):
-                problem = _hint(problem, f"；它等于按{other.base}计算的 {other.number}，请确认所说的是哪个基数")
-            yield problem
+        yield from _share_rule(src, ("funds", "stated_shares", key), title, "money.shares", getattr(stated, key),
+                               getattr(f.final, computed), rtol, "决算支出未分列人员经费和公用经费",
+                               getattr(f.final, f"{key}_of_basic", None))
     if stated.basic is not None and stated.project is not None:
         total = Figure(stated.basic.value + stated.project.value, "pct")
         # Two figures each rounded to 0.01 may miss 100 by up to 0.01 between them.
         if abs(total.value - 1) * HUNDRED > Decimal("0.01"):
             yield src.problem(("funds", "stated_shares"), f"基本支出占比与项目支出占比合计为 {total.number}，应为 100%",
                               title="支出占比", rule="money.shares_sum", stated=total.number, computed="100.00%")
+
+
+def _share_rule(src: Source, path: tuple, title: str, rule: str, stated: Figure | None, computed: Figure | None,
+                tol: Decimal, base_missing: str, *others: Figure | None) -> Iterator[Problem]:
+    """A stated share against its computed value; when it fits another base the report also uses, say which."""
+    for problem in _rate_rule(src, path, title, rule, stated, computed, tol, base_missing):
+        fits = next((o for o in others if o is not None and not _differs(stated, o, tol)), None)
+        if problem.severity == ERROR and fits is not None:
+            problem = _hint(problem, f"；它等于按{fits.base}计算的 {fits.number}，请确认所说的是哪个基数")
+        yield problem
+
+
+def asset_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    """Income shares, the 三公 total and the assets: figures a department report states beside its money tables."""
+    funds = r.funds
+    tol, rtol = r.settings.tolerance, r.settings.rate_tolerance
+    inc = getattr(funds, "income", None)
+    if inc is not None and inc.stated_shares is not None:
+        for key, title in (("fiscal", "财政拨款收入占比"), ("other", "其他收入占比"), ("carryover", "年初结转结余占比")):
+            yield from _share_rule(src, ("funds", "income", "stated_shares", key), title, "money.income_shares",
+                                   getattr(inc.stated_shares, key), getattr(inc, f"{key}_share"), rtol, "收入合计为零",
+                                   getattr(inc, f"{key}_of_this_year", None))
+    for key, title in (("three_public_budget", "“三公”经费预算"), ("three_public_actual", "“三公”经费支出")):
+        t = getattr(funds, key, None)
+        if t is not None and t.has_split and t.total is not None and _differs(t.total, t.amount, tol):
+            yield _mismatch(src, ("funds", key, "total"), title + "合计", "money.three_public_sum",
+                            t.total, t.amount, "因公出国（境）费、公务用车购置及运行费与公务接待费之和")
+    a = getattr(r, "assets", None)
+    if a is None:
+        return
+    if a.stated_total is not None and a.total is not None and _differs(a.stated_total, a.total, tol):
+        problem = _mismatch(src, ("assets", "stated_total"), "资产总额", "money.assets_sum", a.stated_total, a.total,
+                            "各类资产账面价值（有净值的按净值）之和")
+        if not _differs(a.stated_total, a.original_total, tol):
+            problem = _hint(problem, f"；它等于各类资产账面原值合计 {a.original_total.number}，资产总额应按净值计")
+        yield problem
+    for i, item in enumerate(a.items):
+        yield from _share_rule(src, ("assets", "items", i, "stated_share"), f"「{item.name}」占资产总额比例",
+                               "money.asset_shares", item.stated_share, item.share, rtol, "资产总额为零",
+                               item.original_share)
 
 
 def _hint(problem: Problem, text: str) -> Problem:
@@ -585,7 +626,7 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     expense_item_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
+                     expense_item_rules, asset_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

@@ -310,12 +310,19 @@ class Department(Model):
     management: Optional[Str] = F("部门管理制度", "内部控制、议事规则等制度建设情况", None)
 
 
+class IncomeShares(Model):
+    fiscal: Optional[Percent] = F("财政拨款收入占比", "%", None)
+    other: Optional[Percent] = F("其他收入占比", "%", None)
+    carryover: Optional[Percent] = F("年初结转结余占比", "%", None)
+
+
 class Income(Model):
     fiscal: Money = F("财政拨款收入", "本年财政拨款收入（万元）")
     other: Money = F("其他收入", "事业收入、经营收入等其他收入（万元）", ZERO)
     carryover: Money = F("年初结转结余", "上年结转到本年的资金（万元）", ZERO)
     stated_total: Optional[Money] = F("收入合计（填报数）", "报表中的收入合计（含年初结转结余），用于核对", None)
     stated_this_year: Optional[Money] = F("本年收入合计（填报数）", "报表中的本年收入（不含年初结转结余），用于核对", None)
+    stated_shares: Optional[IncomeShares] = F("收入占比（填报数）", "各项收入占收入合计的比例（%），用于核对", None)
 
 
 class Spending(Model):
@@ -336,9 +343,16 @@ class Spending(Model):
 
 
 class ThreePublic(Model):
-    abroad: Money = F("因公出国（境）费", "万元", ZERO)
-    vehicles: Money = F("公务用车购置及运行费", "万元", ZERO)
-    reception: Money = F("公务接待费", "万元", ZERO)
+    abroad: Optional[Money] = F("因公出国（境）费", "万元", None)
+    vehicles: Optional[Money] = F("公务用车购置及运行费", "万元", None)
+    reception: Optional[Money] = F("公务接待费", "万元", None)
+    total: Optional[Money] = F("“三公”经费合计", "万元；报告只给合计时填写，与分项同时填写时核对", None)
+
+    @model_validator(mode="after")
+    def _something_given(self) -> "ThreePublic":
+        if self.abroad is None and self.vehicles is None and self.reception is None and self.total is None:
+            raise PydanticCustomError("rt_three_public", "请填写“三公”经费合计 total，或分项 abroad、vehicles、reception")
+        return self
 
 
 FUNDING_LEVELS = ("中央", "省级", "市级", "区级", "县级", "其他")
@@ -387,22 +401,38 @@ class DeptFunds(Model):
 
 
 class Procurement(Model):
-    budget: Money = F("政府采购预算", "年度政府采购预算总额（万元）")
-    actual: Money = F("实际采购金额", "年度实际政府采购支出（万元）")
+    budget: Optional[Money] = F("政府采购预算", "年度政府采购预算总额（万元）", None)
+    actual: Optional[Money] = F("实际采购金额", "年度实际政府采购支出（万元）", None)
     items: tuple[Text, ...] = F("采购项目", "本年政府采购项目名称", default=())
     count: Optional[Count] = F("采购项目数", "报告只写项目个数、不列名称时填写；与名称同时填写时核对个数", None)
     stated_rate: Optional[Percent] = F("政府采购执行率（填报数）", "用于核对（%）", None)
+    text: Optional[Str] = F("采购情况说明", "报告只用文字叙述采购情况时填写；有数字时接在数字之后", None)
+
+    @model_validator(mode="after")
+    def _something_given(self) -> "Procurement":
+        if self.budget is None and self.actual is None and self.text is None and not self.items and self.count is None:
+            raise PydanticCustomError("rt_empty", "请填写采购预算 budget、实际采购 actual、采购项目 items，或采购情况说明 text")
+        return self
 
 
 class AssetItem(Model):
-    name: Text = F("资产类别", "固定资产、无形资产、在建工程等")
-    original: Money = F("账面原值", "万元")
-    net: Optional[Money] = F("账面净值", "万元", None)
+    name: Text = F("资产类别", "流动资产、固定资产、无形资产、在建工程等")
+    original: Money = F("账面原值", "万元；流动资产等没有原值、净值之分的填其金额")
+    net: Optional[Money] = F("账面净值", "万元；填写后资产总额按净值计", None)
+    stated_share: Optional[Percent] = F("占资产总额比例（填报数）", "%，用于核对", None)
 
 
 class Assets(Model):
     as_of: Optional[Date] = F("截止日期", "默认为评价年度 12 月 31 日", None)
     items: tuple[AssetItem, ...] = F("资产明细", "按类别列示", default=())
+    stated_total: Optional[Money] = F("资产总额（填报数）", "报告中的资产总额（万元），用于核对", None)
+    text: Optional[Str] = F("资产情况说明", "报告只用文字叙述资产情况时填写；有数字时接在数字之后", None)
+
+    @model_validator(mode="after")
+    def _something_given(self) -> "Assets":
+        if not self.items and self.text is None and self.stated_total is None:
+            raise PydanticCustomError("rt_empty", "请填写资产明细 items，或资产情况说明 text")
+        return self
 
 
 class ProjectGoal(Model):

@@ -22,8 +22,8 @@ from pydantic import BaseModel
 
 from . import filters
 from .model import (
-    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, DeptFunds, DeptSelfReport, Department, ExpenseItem, Goals, GradeBand,
-    Income,
+    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds, DeptSelfReport, Department, ExpenseItem,
+    Goals, GradeBand, Income,
     Indicator, KeyEvalReport, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
     Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
 )
@@ -255,13 +255,17 @@ def _department(m: Department, v: dict, root: Any) -> dict:
 @derives(Income, total=Derived("收入合计", description="财政拨款收入＋其他收入＋年初结转结余"),
          this_year=Derived("本年收入合计", description="财政拨款收入＋其他收入（不含年初结转结余）"),
          fiscal_share=Derived("财政拨款收入占比"), other_share=Derived("其他收入占比"),
-         carryover_share=Derived("年初结转结余占比"), total_share=Derived("收入合计占比（100%）"))
+         carryover_share=Derived("年初结转结余占比"), total_share=Derived("收入合计占比（100%）"),
+         fiscal_of_this_year=Derived("财政拨款收入占本年收入比例"), other_of_this_year=Derived("其他收入占本年收入比例"))
 def _income(m: Income, v: dict, root: Any) -> dict:
-    whole = m.fiscal + m.other + m.carryover
-    return {"total": Figure(whole, "money"), "this_year": Figure(m.fiscal + m.other, "money"), "fiscal_share": rate(m.fiscal, whole, "财政拨款收入÷收入合计"),
+    whole, this_year = m.fiscal + m.other + m.carryover, m.fiscal + m.other
+    return {"total": Figure(whole, "money"), "this_year": Figure(this_year, "money"),
+            "fiscal_share": rate(m.fiscal, whole, "财政拨款收入÷收入合计"),
             "other_share": rate(m.other, whole, "其他收入÷收入合计"),
             "carryover_share": rate(m.carryover, whole, "年初结转结余÷收入合计"),
-            "total_share": rate(whole, whole, "收入合计÷收入合计")}
+            "total_share": rate(whole, whole, "收入合计÷收入合计"),
+            "fiscal_of_this_year": rate(m.fiscal, this_year, "财政拨款收入÷本年收入合计"),
+            "other_of_this_year": rate(m.other, this_year, "其他收入÷本年收入合计")}
 
 
 @derives(Spending, has_split=Derived("分列人员经费和公用经费", bool), basic_total=Derived("基本支出"),
@@ -284,9 +288,38 @@ def _spending(m: Spending, v: dict, root: Any) -> dict:
             "public_of_basic": rate(m.public, basic, "公用经费÷基本支出")}
 
 
-@derives(ThreePublic, total=Derived("“三公”经费合计"))
+@derives(ThreePublic, has_split=Derived("分项填写", bool),
+         amount=Derived("“三公”经费合计", description="各分项之和；只填合计时为所填合计"))
 def _three_public(m: ThreePublic, v: dict, root: Any) -> dict:
-    return {"total": Figure(m.abroad + m.vehicles + m.reception, "money")}
+    parts = (m.abroad, m.vehicles, m.reception)
+    split = any(x is not None for x in parts)
+    amount = sum((x for x in parts if x is not None), ZERO) if split else m.total
+    return {"has_split": split, "amount": Figure(amount, "money")}
+
+
+ASSET_SHARE = "账面价值÷资产总额"
+
+
+@derives(AssetItem, value=Derived("账面价值", description="账面净值；未填净值的按账面原值"),
+         share=Derived("占资产总额比例", description=ASSET_SHARE),
+         original_share=Derived("原值占资产原值合计比例", description="账面原值÷账面原值合计"))
+def _asset_item(m: AssetItem, v: dict, root: Any) -> dict:
+    return {"value": Figure(m.net if m.net is not None else m.original, "money"),
+            "share": None, "original_share": None}  # filled by Assets, which sees the totals
+
+
+@derives(Assets, total=Derived("资产总额", description="各类资产账面价值之和（有净值的按净值）"),
+         original_total=Derived("账面原值合计"))
+def _assets(m: Assets, v: dict, root: Any) -> dict:
+    items = v["items"]
+    if not items:
+        return {"total": None, "original_total": None}
+    whole = total((i.value for i in items), "money")
+    original = total((i.original for i in items), "money")
+    items = tuple(dataclasses.replace(i, share=rate(i.value, whole, ASSET_SHARE),
+                                      original_share=rate(i.original, original, "账面原值÷账面原值合计"))
+                  for i in items)
+    return {"items": items, "total": whole, "original_total": original}
 
 
 LEVEL_RATE = "实际支出数÷年初预算数"

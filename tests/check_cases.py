@@ -17,6 +17,11 @@ def full_dept() -> dict:
         "stated_shares": {"basic": "78.63%", "project": "21.37%", "personnel": "32.79%", "public": "45.84%"},
     })
     d["procurement"]["stated_rate"] = "93.89%"
+    d["funds"]["income"]["stated_shares"] = {"fiscal": "100%", "other": "0%"}
+    d["funds"]["three_public_actual"] = {"abroad": 0, "vehicles": "1.80", "reception": "0.30", "total": "2.10"}
+    d["assets"]["stated_total"] = "237.93"
+    d["assets"]["items"][0]["stated_share"] = "95.81%"
+    d["assets"]["items"][1]["stated_share"] = "4.19%"
     d["indicators"][0]["score"] = 32
     d["conclusion"] = "部门整体支出绩效自评得分94.50分，评价等级为“优”。部门决策得分32分，部门管理得分19分。"
     # The 红云 2023 survey, with the weighted overall stated correctly.
@@ -97,6 +102,19 @@ FAILING = {
     "money.shares_sum": ("dept", _chain(_set("settings", {"rate_tolerance": "0.05"}),
                                         _set("funds.stated_shares.basic", "78.66%"), _set("funds.stated_shares.project", "21.39%")),
                          "funds.stated_shares", "基本支出占比与项目支出占比合计为 100.05%，应为 100%"),
+    # A share of this year's income stated as the share of income including the carryover.
+    "money.income_shares": ("dept", _chain(_set("funds.income.carryover", 55), _set("funds.income.stated_total", "1,500.05")),
+                            "funds.income.stated_shares.fiscal",
+                            "所填 100.00% 与按财政拨款收入÷收入合计计算的 96.33% 不符（相差 3.67 个百分点）；"
+                            "它等于按财政拨款收入÷本年收入合计计算的 100.00%，请确认所说的是哪个基数"),
+    "money.three_public_sum": ("dept", _set("funds.three_public_actual.total", "2.01"), "funds.three_public_actual.total",
+                               "所填 2.01 与因公出国（境）费、公务用车购置及运行费与公务接待费之和 2.10 不符（相差 0.09）"),
+    "money.assets_sum": ("dept", _set("assets.stated_total", "840.84"), "assets.stated_total",
+                         "所填 840.84 与各类资产账面价值（有净值的按净值）之和 237.93 不符（相差 602.91）；"
+                         "它等于各类资产账面原值合计 840.84，资产总额应按净值计"),
+    "money.asset_shares": ("dept", _set("assets.items.0.stated_share", "93.44%"), "assets.items[0].stated_share",
+                           "所填 93.44% 与按账面价值÷资产总额计算的 95.81% 不符（相差 2.37 个百分点）；"
+                           "它等于按账面原值÷账面原值合计计算的 93.44%，请确认所说的是哪个基数"),
     "money.levels_sum": ("dept", _set("funds.by_level.0.spent", 1400), "funds.by_level",
                          "所填 1,400.00 与决算支出合计 1,444.16 不符（相差 44.16）"),
     "money.projects_sum": ("dept", _set("goals.projects.0.amount", 400), "goals.projects",

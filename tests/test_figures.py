@@ -103,7 +103,7 @@ def test_arrival_change_and_three_public(tmp_path, dept):
     r = rt.view(report)
     assert r.funds.arrival_rate.value == 1
     assert r.funds.change_from_previous.text == "-9.74%"     # (1444.16 − 1600) / 1600
-    assert r.funds.three_public_actual.total.value == D("2.1")
+    assert r.funds.three_public_actual.amount.value == D("2.1")
     assert rt.validate(report) == []
     md = rt.render_bytes(report, ["md"])["md"].decode()
     assert "资金到位率100.00%（实际到位数÷年初预算数）" in md

@@ -215,3 +215,48 @@ def test_annexes_of_a_report_that_has_none(tmp_path, project):
     project["problems"], project["suggestions"] = [], []
     with pytest.raises(rt.UserError, match="没有附件可生成"):
         rt.annex_bytes(rt.load(write(tmp_path, project)), ["xlsx"])
+
+
+def test_procurement_and_assets_as_text_only(tmp_path, dept):
+    dept["procurement"] = {"text": "本年度未实施政府采购。"}
+    dept["assets"] = {"text": "资产管理按制度执行，账实相符。"}
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert "\n本年度未实施政府采购。\n" in md and "\n资产管理按制度执行，账实相符。\n" in md
+    assert "政府采购预算" not in md and "账面原值" not in md
+
+
+def test_empty_procurement_names_what_to_fill(tmp_path, dept):
+    dept["procurement"] = {"stated_rate": "90%"}
+    dept["assets"] = {"as_of": "2024-12-31"}
+    with __import__("pytest").raises(rt.InputError) as e:
+        rt.load(write(tmp_path, dept))
+    text = str(e.value)
+    assert "请填写采购预算 budget、实际采购 actual、采购项目 items，或采购情况说明 text" in text
+    assert "请填写资产明细 items，或资产情况说明 text" in text
+
+
+def test_three_public_as_a_total(tmp_path, dept):
+    dept["funds"]["three_public_actual"] = {"total": "2.10"}
+    dept["funds"]["three_public_budget"] = {"abroad": 0, "vehicles": "2.00", "reception": "0.50"}
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p for p in problems if p.rule == "money.three_public_sum"] == []
+    assert "“三公”经费支出2.10万元，预算2.50万元。" in md
+
+
+def test_three_public_split_lists_what_was_given(tmp_path, dept):
+    dept["funds"]["three_public_actual"] = {"vehicles": "1.80", "reception": "0.30", "total": "2.10"}
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p for p in problems if p.rule == "money.three_public_sum"] == []
+    assert "“三公”经费支出2.10万元（公务用车购置及运行费1.80万元，公务接待费0.30万元）。" in md
+
+
+def test_assets_total_and_shares_when_the_report_gives_the_total(tmp_path, dept):
+    report, problems, md = render_md(tmp_path, dept)
+    assert "固定资产账面原值785.70万元、净值227.97万元；" in md and "资产总额" not in md  # classes may be a part
+    dept["assets"]["items"].insert(0, {"name": "流动资产", "original": "120.00"})
+    dept["assets"]["stated_total"] = "357.93"
+    report, problems, md = render_md(tmp_path, dept)
+    assert [p for p in problems if p.rule.startswith("money.asset")] == []
+    assert ("资产总额357.93万元，其中：流动资产账面原值120.00万元（占33.53%）；"
+            "固定资产账面原值785.70万元、净值227.97万元（占63.69%）；无形资产账面原值55.14万元、净值9.96万元（占2.78%）。") in md
