@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import Cell, Column, Table, header_row, span, wide
+from .document import TEXT_WIDTH_MM, Cell, Column, Table, header_row, span, wide
 from .model import FUND_SOURCES, FUNDING_LEVELS
 from .tables import figure_cell, survey_table
 from .view import Figure, leaves
 
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
-TEXT_WIDTH_MM = 156
 _TEXT_COLUMNS = (("explanation", "指标解释", 3), ("criteria", "评分标准", 3), ("note", "评分说明", 2))
 
 

@@ -59,7 +59,8 @@ RULE_IDS = {
     "rate.usage": "所填资金使用率等于支出合计÷收入合计",
     "survey.weights": "满意度调查各组权重合计为 100%",
     "survey.overall": "所填综合满意度等于各组满意度的加权平均",
-    "survey.counts": "满意问卷数不超过有效问卷数",
+    "survey.counts": "满意问卷数不超过有效问卷数；有效问卷数等于各选项回答人数合计",
+    "survey.satisfaction": "所填各组满意度等于按回答人数和选项分值计算的值",
     "points.counts": "评价点：已完成 + 未完成 = 总数",
     "points.rate": "所填完成率等于已完成 ÷ 总数",
     "narrative.subtotal": "文字中引用的一级指标得分等于评分表",
@@ -380,15 +381,28 @@ def survey_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     if s is None:
         return
     rtol = r.settings.rate_tolerance
-    if abs(s.weight_total.value - 1) * HUNDRED > rtol:
+    unweighted = [i for i, g in enumerate(s.groups) if g.weight is None]
+    if unweighted and len(unweighted) < len(s.groups):
+        for i in unweighted:
+            yield src.problem(("survey", "groups", i), "其他调查对象填写了权重，这一组没有；各组都填权重才能计算综合满意度",
+                              title=f"调查对象「{s.groups[i].name}」·权重", rule="survey.weights")
+    if s.weight_total is not None and abs(s.weight_total.value - 1) * HUNDRED > rtol:
         yield src.problem(("survey", "groups"), f"各组权重合计为 {s.weight_total.number}，应为 100%",
                           title="满意度调查·权重", rule="survey.weights", stated=s.weight_total.number, computed="100.00%")
     for i, g in enumerate(s.groups):
+        where = ("survey", "groups", i)
         if g.samples is not None and g.satisfied is not None and g.satisfied.value > g.samples.value:
-            yield src.problem(("survey", "groups", i, "satisfied"), f"满意问卷 {g.satisfied.number} 份多于有效问卷 {g.samples.number} 份",
+            yield src.problem(where + ("satisfied",), f"满意问卷 {g.satisfied.number} 份多于有效问卷 {g.samples.number} 份",
                               title=f"调查对象「{g.name}」·满意问卷数", rule="survey.counts")
+        if g.answered is not None and g.samples is not None and g.samples.value != g.answered.value:
+            yield src.problem(where + ("samples",), f"有效问卷 {g.samples.number} 份与各选项回答人数合计 {g.answered.number} 份不符",
+                              title=f"调查对象「{g.name}」·有效问卷数", rule="survey.counts",
+                              stated=g.samples.number, computed=g.answered.number)
+        if g.answered is not None:
+            yield from _rate_rule(src, where + ("satisfaction",), f"调查对象「{g.name}」·满意度", "survey.satisfaction",
+                                  g.satisfaction, g.rate, rtol, "回答人数合计为零")
     yield from _rate_rule(src, ("survey", "stated_overall"), "综合满意度", "survey.overall",
-                          s.stated_overall, s.overall, rtol, "")
+                          s.stated_overall, s.overall, rtol, "各组都填写权重 weight 才能计算综合满意度")
 
 
 def points_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:

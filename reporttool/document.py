@@ -56,6 +56,17 @@ class Column:
     align: Align = "left"
 
 
+TEXT_WIDTH_MM = 156  # A4 less the official-document margins (28 + 26 mm)
+
+
+def fit_width(columns: list[Column]) -> list[Column]:
+    """Narrow the columns in proportion when together they are wider than the text block."""
+    width = sum(c.width_mm for c in columns)
+    if width <= TEXT_WIDTH_MM:
+        return columns
+    return [Column(c.title, round(c.width_mm * TEXT_WIDTH_MM / width, 1), c.align) for c in columns]
+
+
 @dataclass
 class Table:
     columns: list[Column]

@@ -486,16 +486,43 @@ class AnnualGoal(Model):
     actual: Text = F("实际完成情况", "年末实际完成情况")
 
 
+# The five answers of a satisfaction question, as the survey counts them, with their default scores (%).
+ANSWERS = (("very_satisfied", "非常满意", 100), ("satisfied", "比较满意", 75), ("neutral", "一般", 50),
+           ("dissatisfied", "比较不满意", 25), ("very_dissatisfied", "非常不满意", 0))
+
+Answers = type("Answers", (Model,), {
+    "__doc__": "各选项的回答人数",
+    "__annotations__": {key: Count for key, _, _ in ANSWERS},
+    **{key: F(title, "选择该项的人数（份）", 0) for key, title, _ in ANSWERS},
+    "__module__": __name__,
+})
+AnswerScale = type("AnswerScale", (Model,), {
+    "__doc__": "各选项计入满意度的分值（%）",
+    "__annotations__": {key: Percent for key, _, _ in ANSWERS},
+    **{key: F(title, f"该项计入满意度的比例（%），默认 {score}%", Decimal(score)) for key, title, score in ANSWERS},
+    "__module__": __name__,
+})
+
+
 class SurveyGroup(Model):
     name: Text = F("调查对象", "如 企业工作人员、社区居民")
-    samples: Optional[Count] = F("有效问卷数", "份", None)
+    samples: Optional[Count] = F("有效问卷数", "份；填写回答人数 answers 时核对是否等于其合计", None)
     satisfied: Optional[Count] = F("满意问卷数", "份", None)
-    satisfaction: Percent = F("满意度", "该类对象的满意度（%）")
-    weight: Percent = F("权重", "该类对象在综合满意度中的权重（%）")
+    answers: Optional[Answers] = F("回答人数", "非常满意、比较满意、一般、比较不满意、非常不满意各有多少人；填写后按各选项分值计算满意度", None)
+    satisfaction: Optional[Percent] = F("满意度", "该类对象的满意度（%）；填写回答人数时为填报数，用于核对", None)
+    weight: Optional[Percent] = F("权重", "该类对象在综合满意度中的权重（%）；各组都填才计算综合满意度", None)
+
+    @model_validator(mode="after")
+    def _satisfaction_known(self) -> "SurveyGroup":
+        if self.answers is None and self.satisfaction is None:
+            raise PydanticCustomError("rt_survey", "请填写满意度 satisfaction，或各选项回答人数 answers")
+        return self
 
 
 class Survey(Model):
     groups: tuple[SurveyGroup, ...] = F("调查对象分组", "各类调查对象的样本、满意度与权重", min_length=1)
+    scale: AnswerScale = F("选项分值", "按回答人数计算满意度时各选项的分值（%），默认 100、75、50、25、0",
+                           default_factory=lambda: AnswerScale())
     stated_overall: Optional[Percent] = F("综合满意度（填报数）", "报告中的综合满意度（%），用于核对", None)
 
 

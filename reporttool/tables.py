@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .document import Cell, Column, Table, header_row, wide
+from .document import Cell, Column, Table, fit_width, header_row, wide
 from .filters import MISSING
+from .model import ANSWERS
 from .view import Figure
 
 TableBuilder = Callable[[Any], "Table | None"]  # None: nothing to show for this report
@@ -69,15 +70,30 @@ def final_spending(r: Any) -> Table:
 
 
 def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table:
+    """One row per surveyed group: its answer counts when the report gives them, weights when it has them."""
     s = r.survey
-    rows = [header_row(["调查对象", "有效问卷（份）", "满意问卷（份）", "满意度", "权重", "加权满意度"])]
+    by_answers = any(g.answered is not None for g in s.groups)
+    weighted = s.overall is not None
+    cols = [Column("调查对象", 36)]
+    if by_answers:
+        cols += [Column(title, 16, "right") for _, title, _ in ANSWERS] + [Column("回答总数", 18, "right")]
+    else:
+        cols += [Column("有效问卷（份）", 24, "right"), Column("满意问卷（份）", 24, "right")]
+    cols += [Column("满意度", 22, "right")] + ([Column("权重", 18, "right"), Column("加权满意度", 24, "right")] if weighted else [])
+    rows = [header_row([c.title for c in cols])]
     for g in s.groups:
-        rows.append([Cell(g.name)] + [figure_cell(x) for x in (g.samples, g.satisfied, g.satisfaction, g.weight, g.weighted)])
-    rows.append([Cell("合计", bold=True), figure_cell(s.samples, True), Cell(""), Cell(""),
-                 figure_cell(s.weight_total, True), figure_cell(s.overall, True)])
-    cols = [Column("调查对象", 36), Column("有效问卷", 24, "right"), Column("满意问卷", 24, "right"),
-            Column("满意度", 24, "right"), Column("权重", 20, "right"), Column("加权满意度", 28, "right")]
-    return Table(columns=cols, rows=rows, caption=caption)
+        if by_answers:
+            counts = [figure_cell(None if g.answers is None else getattr(g.answers, key))
+                      for key, _, _ in ANSWERS] + [figure_cell(g.answered if g.answered is not None else g.samples)]
+        else:
+            counts = [figure_cell(g.samples), figure_cell(g.satisfied)]
+        rows.append([Cell(g.name)] + counts + [figure_cell(g.rate)]
+                    + ([figure_cell(g.weight), figure_cell(g.weighted)] if weighted else []))
+    if weighted or s.samples is not None:
+        blanks = len(ANSWERS) if by_answers else 1
+        rows.append([Cell("合计", bold=True)] + [Cell("")] * blanks + [figure_cell(s.samples, True), Cell("")]
+                    + ([figure_cell(s.weight_total, True), figure_cell(s.overall, True)] if weighted else []))
+    return Table(columns=fit_width(cols), rows=rows, caption=caption)
 
 
 def dept_project_goals(r: Any) -> Table:

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from . import filters
 from .model import (
-    FUND_SOURCES, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds, DeptSelfReport, Department, ExpenseItem,
+    ANSWERS, FUND_SOURCES, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds, DeptSelfReport, Department, ExpenseItem,
     Goals, GradeBand, Income,
     Indicator, KeyEvalReport, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
     Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
@@ -420,21 +420,41 @@ def _execution_score(m: ProjectFunds, execution: Figure | None) -> Decimal:
     return ZERO
 
 
-@derives(SurveyGroup, weighted=Derived("加权满意度", description="满意度×权重"))
+def answer_base(scale: Any) -> str:
+    """How satisfaction is computed from answer counts, in the report's words."""
+    parts = "＋".join(f"{title}×{getattr(scale, key).normalize():f}%" for key, title, _ in ANSWERS)
+    return f"（{parts}）÷回答总数"
+
+
+@derives(SurveyGroup, answered=Derived("回答总数", description="各选项回答人数之和"),
+         rate=Derived("满意度", description="按回答人数和各选项分值计算；未填回答人数时为所填满意度"),
+         weighted=Derived("加权满意度", description="满意度×权重"))
 def _survey_group(m: SurveyGroup, v: dict, root: Any) -> dict:
-    return {"weighted": Figure(v["satisfaction"].value * v["weight"].value, "pct")}
+    if m.answers is None:
+        answered, satisfaction = None, v["satisfaction"]
+    else:
+        scale = root.survey.scale
+        counts = [(getattr(m.answers, key), getattr(scale, key)) for key, _, _ in ANSWERS]
+        answered = sum(n for n, _ in counts)
+        points = sum((n * score for n, score in counts), ZERO) / HUNDRED
+        satisfaction = rate(points, answered, answer_base(scale))
+    weighted = None if satisfaction is None or m.weight is None else Figure(satisfaction.value * v["weight"].value, "pct")
+    return {"answered": figure(answered, "count"), "rate": satisfaction, "weighted": weighted}
 
 
 SURVEY_BASE = "各组满意度×权重之和"
 
 
-@derives(Survey, weight_total=Derived("权重合计"), overall=Derived("综合满意度", description=SURVEY_BASE),
+@derives(Survey, weight_total=Derived("权重合计"),
+         overall=Derived("综合满意度", description=SURVEY_BASE + "；各组都填权重时才有"),
          samples=Derived("有效问卷合计"))
 def _survey(m: Survey, v: dict, root: Any) -> dict:
     groups = v["groups"]
+    weighted = total((g.weighted for g in groups), "pct")
+    samples = [g.samples if g.answered is None else g.answered for g in groups]
     return {"weight_total": total((g.weight for g in groups), "pct"),
-            "overall": Figure(sum((g.weighted.value for g in groups), ZERO), "pct", SURVEY_BASE),
-            "samples": total((g.samples for g in groups), "count")}
+            "overall": weighted and Figure(weighted.value, "pct", SURVEY_BASE),
+            "samples": total(samples, "count")}
 
 
 @derives(TargetPoints, not_completed=Derived("未完成", description="评价点总数−已完成"),

@@ -29,7 +29,8 @@ def full_dept() -> dict:
         {"name": "企业工作人员", "samples": 50, "satisfied": 50, "satisfaction": "99.90%", "weight": "20%"},
         {"name": "社区居民", "samples": 150, "satisfied": 150, "satisfaction": "99.16%", "weight": "20%"},
         {"name": "受帮扶对象", "samples": 100, "satisfied": 100, "satisfaction": "99.60%", "weight": "30%"},
-        {"name": "部门工作人员", "samples": 50, "satisfied": 50, "satisfaction": "100%", "weight": "30%"},
+        {"name": "部门工作人员", "samples": 50, "satisfied": 50, "satisfaction": "100%", "weight": "30%",
+         "answers": {"very_satisfied": 50}},
     ], "stated_overall": "99.69%"}
     d["target_points"] = {"indicators": 17, "total": 72, "completed": 66, "incomplete": 6, "stated_rate": "91.67%"}
     return d
@@ -140,6 +141,10 @@ FAILING = {
                        "所填 100.00% 与按各组满意度×权重之和计算的 99.69% 不符（相差 0.31 个百分点）"),
     "survey.counts": ("dept", _set("survey.groups.0.satisfied", 60), "survey.groups[0].satisfied",
                       "满意问卷 60 份多于有效问卷 50 份"),
+    "survey.satisfaction": ("dept", _set("survey.groups.3.answers", {"very_satisfied": 40, "satisfied": 8, "neutral": 2}),
+                            "survey.groups[3].satisfaction",
+                            "所填 100.00% 与按（非常满意×100%＋比较满意×75%＋一般×50%＋比较不满意×25%＋非常不满意×0%）÷回答总数"
+                            "计算的 94.00% 不符（相差 6.00 个百分点）"),
     "points.counts": ("dept", _set("target_points.incomplete", 5), "target_points.incomplete",
                       "已完成 66 个加未完成 5 个为 71 个，与评价点总数 72 个不符"),
     "points.rate": ("dept", _set("target_points.stated_rate", "92%"), "target_points.stated_rate",

@@ -260,3 +260,30 @@ def test_assets_total_and_shares_when_the_report_gives_the_total(tmp_path, dept)
     assert [p for p in problems if p.rule.startswith("money.asset")] == []
     assert ("资产总额357.93万元，其中：流动资产账面原值120.00万元（占33.53%）；"
             "固定资产账面原值785.70万元、净值227.97万元（占63.69%）；无形资产账面原值55.14万元、净值9.96万元（占2.78%）。") in md
+
+
+def test_satisfaction_from_answer_counts(tmp_path):
+    data = example_data(HONGYUN_EXAMPLE)
+    data["survey"] = {"groups": [
+        {"name": "受益群众", "answers": {"very_satisfied": 120, "satisfied": 60, "neutral": 15, "dissatisfied": 4,
+                                      "very_dissatisfied": 1}, "samples": 200, "satisfaction": "86.75%"},
+        {"name": "实施单位", "answers": {"very_satisfied": 18, "satisfied": 2}},
+    ]}
+    report, problems, md = render_md(tmp_path, data)
+    assert [p.message for p in problems if p.rule.startswith("survey.")] == []
+    s = rt.view(report).survey
+    assert [g.rate.text for g in s.groups] == ["86.75%", "97.50%"] and s.overall is None
+    assert "受益群众满意度86.75%，实施单位满意度97.50%。满意度按（非常满意×100%＋比较满意×75%＋一般×50%＋比较不满意×25%＋非常不满意×0%）÷回答总数计算。" in md
+    assert "综合满意度为" not in md and "权重" not in md  # no group weights: no overall figure
+    assert "| 调查对象 | 非常满意 | 比较满意 | 一般 | 比较不满意 | 非常不满意 | 回答总数 | 满意度 |" in md
+    # the scale is the report's: 比较满意 counted at 80%
+    data["survey"]["scale"] = {"satisfied": "80%"}
+    data["survey"]["groups"][0]["samples"] = 201
+    data["survey"]["groups"][1]["weight"] = "40%"
+    problems = rt.validate(rt.load(write(tmp_path, data)))
+    assert sorted((p.dotted, p.message) for p in problems if p.rule.startswith("survey.")) == [
+        ("survey.groups[0]", "其他调查对象填写了权重，这一组没有；各组都填权重才能计算综合满意度"),
+        ("survey.groups[0].samples", "有效问卷 201 份与各选项回答人数合计 200 份不符"),
+        ("survey.groups[0].satisfaction", "所填 86.75% 与按（非常满意×100%＋比较满意×80%＋一般×50%＋比较不满意×25%＋非常不满意×0%）"
+                                          "÷回答总数计算的 88.25% 不符（相差 1.50 个百分点）"),
+    ]
