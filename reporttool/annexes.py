@@ -13,7 +13,8 @@ from .view import Figure, leaves
 
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
-_TEXT_COLUMNS = (("explanation", "指标解释", 3), ("criteria", "评分标准", 3), ("note", "评分说明", 2))
+_TEXT_COLUMNS = (("explanation", "指标解释", 3), ("description", "指标说明", 3), ("criteria", "评分标准", 3),
+                 ("note", "评分说明", 2), ("opinion", "评价意见", 3), ("deduction", "扣分原因", 2))
 
 
 def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -> list[Column]:
@@ -134,7 +135,7 @@ def problem_list(r: Any) -> Table:
     columns = [Column("问题分类", 24, "center"), Column("序号", 12, "center"), Column("责任单位", 26), Column("问题描述", 94)]
     rows = [header_row([c.title for c in columns])]
     categories: dict[str, list] = {}
-    for p in r.problems:
+    for p in r.problems + r.more_problems:
         categories.setdefault(p.category, []).append(p)
     for category, items in categories.items():
         start = len(rows)
@@ -200,7 +201,7 @@ class Annex:
 ANNEXES: dict[str, Annex] = {a.name: a for a in (
     Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self" and r.scored),
     Annex("score_table", "绩效评价指标评分表", score_table, lambda r: r.scored),
-    Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems)),
+    Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems or r.more_problems)),
     Annex("budget_execution", "预算执行表", budget_execution, lambda r: bool(r.funds.by_level)),
     Annex("goal_table", "绩效目标表", goal_table, _has_targets),
     Annex("survey_summary", "调查问卷结果汇总表", survey_summary, lambda r: r.survey is not None),

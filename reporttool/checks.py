@@ -17,7 +17,7 @@ from .env import invalid_chars
 from .errors import ERROR, WARNING, Problem
 from .filters import q2
 from .loading import field_title, source_of
-from .model import DeptFunds, ProjectSelfReport, ReportBase
+from .model import DeptFunds, KeyEvalProjectReport, ProjectSelfReport, ReportBase
 from .view import Figure, problem_number, view
 from .yamlio import Source
 
@@ -52,6 +52,9 @@ RULE_IDS = {
     "money.procurement_count": "所填采购项目数等于所列采购项目的个数",
     "money.projects_sum": "所列项目预算合计不超过项目支出预算（警告）",
     "money.fund_source_duplicate": "项目资金来源不重复",
+    "money.fund_lines": "多年度资金明细：同一年度同一子项目只填一行，同一年度各行都写或都不写子项目名称，年度在评价时段内",
+    "money.fund_shares": "所填各子项目、各年度资金占比等于计算值",
+    "money.funds_total": "所填预算安排总计、支出金额总计等于各行之和",
     "rate.execution": "所填预算执行率等于按其基数计算的值",
     "rate.arrival": "所填资金到位率等于计算值",
     "rate.procurement": "所填政府采购执行率等于计算值",
@@ -277,6 +280,44 @@ def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pro
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
                         f.stated_score, f.score, f"按{f.scoring}法计算的得分")
+
+
+def year_funds_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    """The multi-year funds table of a project key evaluation: its rows, shares, rates and totals."""
+    if not isinstance(report, KeyEvalProjectReport):
+        return
+    f, tol, rtol = r.funds, r.settings.tolerance, r.settings.rate_tolerance
+    seen: dict[tuple, int] = {}
+    for i, line in enumerate(report.funds.lines):
+        path = ("funds", "lines", i)
+        what = f"「{line.name}」{line.year}年" if line.name else f"{line.year}年"
+        if (line.year, line.name) in seen:
+            yield src.problem(path, f"{what}的资金重复填写（第 {seen[line.year, line.name] + 1} 行已填）",
+                              title="项目资金·资金明细", rule="money.fund_lines")
+        seen.setdefault((line.year, line.name), i)
+        if not r.first_year <= line.year <= report.year:
+            yield src.problem(path + ("year",), f"年度 {line.year} 不在评价时段 {r.years_text} 之内",
+                              title="项目资金·年度", rule="money.fund_lines")
+    for year in f.years:
+        if len({line.name is None for line in year.lines}) > 1:
+            i = next(i for i, x in enumerate(report.funds.lines) if x.year == year.year and x.name is None)
+            yield src.problem(("funds", "lines", i), f"{year.year}年的其他行写了子项目名称，这一行没有；同一年度各行都写或都不写",
+                              title="项目资金·子项目", rule="money.fund_lines")
+    for year in f.years:
+        for line in year.lines:
+            path = ("funds", "lines", seen[line.year, line.name])
+            what = f"「{line.name}」{line.year}年" if line.name else f"{line.year}年"
+            yield from _share_rule(src, path + ("stated_share",), f"{what}资金占比", "money.fund_shares",
+                                   line.stated_share, line.share, rtol, "当年预算安排小计为零",
+                                   line.share_of_total, line.spent_share)
+            yield from _rate_rule(src, path + ("stated_rate",), f"{what}预算执行率", "rate.execution",
+                                  line.stated_rate, line.rate, rtol, "预算安排为零")
+    for key, title, computed in (("stated_budget", "预算安排总计", f.total.budget), ("stated_spent", "支出金额总计", f.total.spent)):
+        stated = getattr(f, key)
+        if stated is not None and _differs(stated, computed, tol):
+            yield _mismatch(src, ("funds", key), title, "money.funds_total", stated, computed, "各行之和")
+    yield from _rate_rule(src, ("funds", "stated_rate"), "总体预算执行率", "rate.execution",
+                          f.stated_rate, f.total.rate, rtol, "预算安排总计为零")
 
 
 SHARES = {"basic": ("基本支出占比", "basic_share"), "project": ("项目支出占比", "project_share"),
@@ -640,7 +681,7 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     expense_item_rules, asset_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
+                     expense_item_rules, asset_rules, year_funds_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

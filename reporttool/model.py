@@ -534,6 +534,33 @@ class TargetPoints(Model):
     stated_rate: Optional[Percent] = F("完成率（填报数）", "用于核对（%）", None)
 
 
+# --- project key evaluation (key_eval_project) ------------------------------------------
+
+class EvaluatedProject(Model):
+    name: Text = F("项目名称", "被评价项目（专项资金）的名称")
+    department: Optional[Str] = F("主管部门", "项目主管部门", None)
+    implementer: Optional[Str] = F("实施单位", "项目实施单位", None)
+    basis: Optional[Str] = F("立项依据", "项目设立的政策依据与背景", None)
+    overview: Text = F("项目概况", "项目内容、实施范围、资金安排的概述")
+    sub_projects: Optional[Str] = F("子项目情况", "各子项目的内容与实施情况", None)
+
+
+class FundYearLine(Model):
+    year: int = F("年度", "预算年度", ge=2000, le=2100)
+    name: Optional[Text] = F("子项目", "子项目名称；项目不分子项目时不填", None)
+    budget: Money = F("预算安排", "当年安排的预算（万元）")
+    spent: Money = F("支出金额", "当年实际支出（万元）")
+    stated_share: Optional[Percent] = F("资金占比（填报数）", "报告中的资金占比（%，占当年预算安排小计），用于核对", None)
+    stated_rate: Optional[Percent] = F("预算执行率（填报数）", "报告中的预算执行率（%，支出金额÷预算安排），用于核对", None)
+
+
+class YearFunds(Model):
+    lines: tuple[FundYearLine, ...] = F("资金明细", "每个年度、每个子项目一行", min_length=1)
+    stated_budget: Optional[Money] = F("预算安排总计（填报数）", "万元，用于核对", None)
+    stated_spent: Optional[Money] = F("支出金额总计（填报数）", "万元，用于核对", None)
+    stated_rate: Optional[Percent] = F("总体预算执行率（填报数）", "%，用于核对", None)
+
+
 # --- reports ----------------------------------------------------------------------------
 
 class ReportBase(Model):
@@ -551,7 +578,9 @@ class ReportBase(Model):
     stated_grade: Optional[Str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
     conclusion: Optional[Str] = F("评价结论补充说明", "综合评价的文字说明", None)
     experience: tuple[Experience, ...] = F("主要经验做法", "值得推广的做法", default=())
-    problems: tuple[ProblemItem, ...] = F("存在的问题", "问题清单", default=())
+    problems: tuple[ProblemItem, ...] = F("存在的问题", "正文中论述的问题", default=())
+    more_problems: tuple[ProblemItem, ...] = F(
+        "问题清单补充", "只列入附件“问题清单”、正文不展开的问题（问题清单常比正文长）", default=())
     suggestions: tuple[Suggestion, ...] = F("改进措施及建议", "针对问题的建议", default=())
     other: Optional[Str] = F("其他需要说明的情况", "其他需要说明的事项", None)
     survey: Optional[Survey] = F("满意度调查", "问卷调查分组、样本、权重与综合满意度", None)
@@ -587,16 +616,28 @@ class KeyEvalReport(ReportBase):
     commissioned_by: Optional[Str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
 
 
+class KeyEvalProjectReport(ReportBase):
+    kind: Literal["key_eval_project"] = F("报告类型", "key_eval_project：项目重点绩效评价报告（第三方）")
+    start_year: Optional[int] = F("评价起始年度", "评价多个年度时的第一年（评价年度 year 为最后一年）；不填则取资金明细中最早的年度",
+                                  None, ge=2000, le=2100)
+    project: EvaluatedProject = F("项目基本情况", "项目名称、主管部门、立项依据、概况")
+    funds: YearFunds = F("项目资金", "按年度、子项目分列的预算安排与支出")
+    evaluator: Optional[Str] = F("评价机构", "承担重点绩效评价的第三方机构；落款默认用它", None)
+    commissioned_by: Optional[Str] = F("委托单位", "委托开展评价的单位，如 某区财政局", None)
+
+
 REPORT_KINDS: dict[str, type[ReportBase]] = {
     "dept_self": DeptSelfReport,
     "project_self": ProjectSelfReport,
     "key_eval": KeyEvalReport,
+    "key_eval_project": KeyEvalProjectReport,
 }
 
 KIND_TITLES = {
     "dept_self": "部门整体支出绩效自评报告",
     "project_self": "项目支出绩效自评报告",
     "key_eval": "重点绩效评价报告",
+    "key_eval_project": "项目重点绩效评价报告",
 }
 
-Report = Union[DeptSelfReport, ProjectSelfReport, KeyEvalReport]
+Report = Union[DeptSelfReport, ProjectSelfReport, KeyEvalReport, KeyEvalProjectReport]

@@ -392,15 +392,20 @@ def _missing(all_nodes: list[Node], seen: dict[int, Heading]) -> Iterator[Findin
 
 # --- kinds ------------------------------------------------------------------------------
 
-TITLE_HINTS = [("key_eval", ("重点绩效评价",)), ("project_self", ("项目支出绩效", "项目绩效自评")),
+# A department's key evaluation says 部门整体; one of a project names the project (or fund) before the words.
+TITLE_HINTS = [("key_eval", ("部门整体支出重点绩效评价", "整体支出重点绩效评价")),
+               ("key_eval_project", ("项目重点绩效评价", "资金重点绩效评价", "项目绩效评价报告", "资金绩效评价报告")),
+               ("key_eval", ("重点绩效评价",)), ("project_self", ("项目支出绩效", "项目绩效自评")),
                ("dept_self", ("部门整体支出绩效自评", "整体支出绩效自评", "预算支出绩效自评"))]
+_YEARS = re.compile(r"\d{4}(?:\s*[—\-–至~]\s*\d{4})?\s*年度?")
 
 
 def guess_kind(title: str, headings: list[Heading], outlines: dict[str, Outline]) -> tuple[str, str]:
     """(kind, why): from the title (or the lines before the first heading), else from matching headings."""
+    plain = _YEARS.sub("", title)  # "某项目2021—2023年度重点绩效评价报告" names the project before the words
     for kind, words in TITLE_HINTS:
-        if kind in outlines and any(w in title for w in words):
-            return kind, f"标题含“{next(w for w in words if w in title)}”"
+        if kind in outlines and any(w in plain for w in words):
+            return kind, f"标题含“{next(w for w in words if w in plain)}”"
     scores = {kind: sum(best_match(h, nodes(o)) is not None for h in headings) for kind, o in outlines.items()}
     kind = max(scores, key=scores.get)
     return kind, f"与{KIND_TITLES.get(kind, kind)}大纲匹配的标题最多（{scores[kind]} 个）"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .document import Cell, Column, Table, fit_width, header_row, wide
+from .document import Cell, Column, Table, fit_width, header_row, span, wide
 from .filters import MISSING
 from .model import ANSWERS
 from .view import Figure
@@ -135,6 +135,28 @@ def project_goals(r: Any) -> Table:
     return Table(columns=cols, rows=rows, caption="年度总体目标完成情况")
 
 
+def year_funds(r: Any) -> Table:
+    """预算安排、支出金额、资金占比、预算执行率 by year and sub-project, with 小计 per year and 总计."""
+    f = r.funds
+    names = [Column("年度", 20, "center")] + ([Column("子项目", 44)] if f.named else [])
+    cols = names + [Column(t, 24 if f.named else 34, "right") for t in ("预算安排", "支出金额", "资金占比", "预算执行率")]
+    rows = [header_row([c.title for c in cols])]
+
+    def figures(line: Any, bold: bool = False) -> list[Cell]:
+        return [figure_cell(x, bold) for x in (line.budget, line.spent, line.share, line.rate)]
+
+    for year in f.years:
+        start = len(rows)
+        for line in year.lines:
+            rows.append([Cell(f"{year.year}年", align="center")] + ([Cell(line.name or "")] if f.named else []) + figures(line))
+        if f.named and len(year.lines) > 1:
+            rows.append([Cell(f"{year.year}年", align="center"), Cell("小计", bold=True, align="center")]
+                        + figures(year.subtotal, True))
+        span(rows, 0, start, len(rows) - start)
+    rows.append(wide("总计", len(names), bold=True, align="center") + figures(f.total, True))
+    return Table(columns=cols, rows=rows, caption=f"{r.years_text}项目资金安排及使用情况", unit="单位：万元")
+
+
 TABLES: dict[str, TableBuilder] = {
     "dept_spending": dept_spending,
     "dept_income": dept_income,
@@ -144,4 +166,5 @@ TABLES: dict[str, TableBuilder] = {
     "project_goals": project_goals,
     "final_spending": final_spending,
     "survey_table": survey_table,
+    "year_funds": year_funds,
 }

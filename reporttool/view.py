@@ -24,7 +24,7 @@ from . import filters
 from .model import (
     ANSWERS, FUND_SOURCES, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds, DeptSelfReport, Department, ExpenseItem,
     Goals, GradeBand, Income,
-    Indicator, KeyEvalReport, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
+    Indicator, KeyEvalProjectReport, KeyEvalReport, FundYearLine, YearFunds, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
     Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
 )
 
@@ -115,6 +115,15 @@ class ScorePart:
     weight: Figure
     score: Figure
     rate: Optional[Figure]
+
+
+@dataclass(frozen=True, slots=True)
+class FundYear:
+    """One year of a multi-year funds table: its lines (one per sub-project) and their 小计."""
+
+    year: int
+    lines: tuple
+    subtotal: Any
 
 
 SCORE_PART_FIELDS = {"name": Derived("名称", str), "weight": Derived("分值"), "score": Derived("得分"),
@@ -426,6 +435,49 @@ def answer_base(scale: Any) -> str:
     return f"（{parts}）÷回答总数"
 
 
+YEAR_RATE = "支出金额÷预算安排"
+YEAR_SHARE = "预算安排÷当年预算安排小计"
+
+
+@derives(FundYearLine, rate=Derived("预算执行率", description=YEAR_RATE),
+         share=Derived("资金占比", description=YEAR_SHARE + "（小计行：当年预算安排÷预算安排总计）"),
+         share_of_total=Derived("占预算安排总计比例", description="预算安排÷预算安排总计"),
+         spent_share=Derived("支出占比", description="支出金额÷当年支出金额小计"))
+def _fund_year_line(m: FundYearLine, v: dict, root: Any) -> dict:
+    return {"rate": rate(m.spent, m.budget, YEAR_RATE), "share": None, "share_of_total": None,
+            "spent_share": None}  # filled by YearFunds, which sees the subtotals
+
+
+SPECS[FundYear] = {"year": Derived("年度", int), "lines": Derived("各子项目", ListOf(view_class(FundYearLine))),
+                   "subtotal": Derived("小计", view_class(FundYearLine))}
+
+
+@derives(YearFunds, years=Derived("各年度", ListOf(FundYear)), total=Derived("总计", view_class(FundYearLine)),
+         named=Derived("分子项目", bool), first_year=Derived("最早年度", int), last_year=Derived("最后年度", int))
+def _year_funds(m: YearFunds, v: dict, root: Any) -> dict:
+    line_view = view_class(FundYearLine)
+
+    def summed(name: str, lines: tuple, year: int | None) -> Any:
+        budget = total((x.budget for x in lines), "money")
+        spent = total((x.spent for x in lines), "money")
+        return line_view(year=year, name=name, budget=budget, spent=spent, stated_share=None, stated_rate=None,
+                         rate=rate(spent, budget, YEAR_RATE), share=None, share_of_total=None, spent_share=None)
+
+    grand = summed("总计", v["lines"], None)
+    years = []
+    for year in sorted({x.year for x in v["lines"]}):
+        sub = summed("小计", tuple(x for x in v["lines"] if x.year == year), year)
+        lines = tuple(dataclasses.replace(
+            x, share=rate(x.budget, sub.budget, YEAR_SHARE),
+            share_of_total=rate(x.budget, grand.budget, "预算安排÷预算安排总计"),
+            spent_share=rate(x.spent, sub.spent, "支出金额÷当年支出金额小计")) for x in v["lines"] if x.year == year)
+        share = rate(sub.budget, grand.budget, "当年预算安排÷预算安排总计")
+        years.append(FundYear(year, lines, dataclasses.replace(sub, share=share, share_of_total=share)))
+    grand = dataclasses.replace(grand, share=rate(grand.budget, grand.budget, "预算安排总计÷预算安排总计"))
+    return {"years": tuple(years), "total": grand, "named": any(x.name for x in m.lines),
+            "first_year": years[0].year, "last_year": years[-1].year}
+
+
 @derives(SurveyGroup, answered=Derived("回答总数", description="各选项回答人数之和"),
          rate=Derived("满意度", description="按回答人数和各选项分值计算；未填回答人数时为所填满意度"),
          weighted=Derived("加权满意度", description="满意度×权重"))
@@ -524,6 +576,19 @@ def _key_eval_report(m: KeyEvalReport, v: dict, root: Any) -> dict:
             "signer": m.author or m.evaluator or m.department.name, "self_name": m.department.self_name}
 
 
+@derives(KeyEvalProjectReport, report_title=Derived("报告标题", str), signer=Derived("落款单位", str),
+         self_name=Derived("自称", str), first_year=Derived("评价起始年度", int),
+         years_text=Derived("评价年度（文字）", str, "如 2021—2023年，只评一年时为 2023年"))
+def _key_eval_project_report(m: KeyEvalProjectReport, v: dict, root: Any) -> dict:
+    first = m.start_year or min(m.year, v["funds"].first_year)
+    years = f"{first}—{m.year}年" if first != m.year else f"{m.year}年"
+    in_name = f"{m.year}年" in m.project.name or f"{first}—{m.year}" in m.project.name
+    # The project's own name says 项目 (or 资金): the title ends as a key evaluation's does.
+    return {"report_title": m.title or f"{m.project.name}{'' if in_name else years + '度'}{KIND_TITLES['key_eval']}",
+            "signer": m.author or m.evaluator or m.project.implementer or m.project.department or m.project.name,
+            "self_name": "评价组", "first_year": first, "years_text": years}
+
+
 @derives(ReportBase, kind_title=Derived("报告类型名称", str), scored=Derived("有指标评分", bool),
          has_conclusion=Derived("有评价结论（评分或结论文字）", bool), period_start=Derived("评价时段起", date),
          period_end=Derived("评价时段止", date), execution_part=Derived("预算执行率得分（项目自评表）", ScorePart),
@@ -541,7 +606,7 @@ def _report(m: ReportBase, v: dict, root: Any) -> dict:
     grade = _grade(m.settings, score.value) if scored else None
     return {
         "kind_title": KIND_TITLES[m.kind], "scored": scored, "has_conclusion": scored or bool(m.conclusion),
-        "period_start": m.evaluation.period_start or date(m.year, 1, 1),
+        "period_start": m.evaluation.period_start or date(v.get("first_year") or m.year, 1, 1),
         "period_end": m.evaluation.period_end or date(m.year, 12, 31),
         "execution_part": execution, "score_parts": parts, "total_weight": weight, "total_score": score,
         "score_rate": rate(score, weight, SCORE_RATE), "grade": grade,

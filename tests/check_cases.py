@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from tests.conftest import example_data, DEPT_EXAMPLE, PROJECT_EXAMPLE
+from tests.conftest import example_data, DEPT_EXAMPLE, PROJECT_EXAMPLE, QINGSHI_EXAMPLE
 
 
 def full_dept() -> dict:
@@ -40,6 +40,10 @@ def full_project() -> dict:
     d = example_data(PROJECT_EXAMPLE)
     d["funds"]["by_level"] = [{"level": "区级", "initial": 90, "received": 90, "spent": 90}]
     return d
+
+
+def full_key_project() -> dict:
+    return example_data(QINGSHI_EXAMPLE)  # every stated share, rate and total of its funds table given
 
 
 def _set(path: str, value):
@@ -123,6 +127,15 @@ FAILING = {
     "money.fund_source_duplicate": ("project", lambda d: d["funds"]["lines"].append(
         {"source": "当年财政拨款", "initial": 0, "budget": 0, "spent": 0}) or d,
         "funds.lines[1].source", "资金来源“当年财政拨款”重复填写"),
+    "money.fund_lines": ("key_project", lambda d: d["funds"]["lines"].append(
+        {"year": 2022, "name": "管网改造", "budget": 1, "spent": 1}) or d,
+        "funds.lines[9]", "「管网改造」2022年的资金重复填写（第 5 行已填）"),
+    # A share stated on the grand total where the table's base is the year's subtotal.
+    "money.fund_shares": ("key_project", _set("funds.lines.0.stated_share", "11.79%"), "funds.lines[0].stated_share",
+                          "所填 11.79% 与按预算安排÷当年预算安排小计计算的 35.71% 不符（相差 23.92 个百分点）；"
+                          "它等于按预算安排÷预算安排总计计算的 11.79%，请确认所说的是哪个基数"),
+    "money.funds_total": ("key_project", _set("funds.stated_spent", "2,452.05"), "funds.stated_spent",
+                          "所填 2,452.05 与各行之和 2,425.05 不符（相差 27.00）"),
     "rate.execution": ("dept", _set("funds.stated_execution_rate", "95%"), "funds.stated_execution_rate",
                        "所填 95.00% 与按决算支出÷年初预算数计算的 106.65% 不符（相差 11.65 个百分点）"),
     "rate.arrival": ("dept", _set("funds.stated_arrival_rate", "99%"), "funds.stated_arrival_rate",

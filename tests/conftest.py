@@ -12,6 +12,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 DEPT_EXAMPLE = ROOT / "examples" / "xishan-2024-dept-self.yaml"
 PROJECT_EXAMPLE = ROOT / "examples" / "xishan-2024-project-self.yaml"
 HONGYUN_EXAMPLE = ROOT / "examples" / "hongyun-2023-key-eval.yaml"
+QINGSHI_EXAMPLE = ROOT / "examples" / "qingshi-2021-2023-project-key-eval.yaml"
 
 
 def example_data(path: Path = DEPT_EXAMPLE) -> dict:

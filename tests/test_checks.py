@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 import reporttool as rt
 from reporttool.checks import RULE_IDS
 from reporttool.cli import app
-from tests.check_cases import FAILING, WARNINGS, full_dept, full_project
+from tests.check_cases import FAILING, WARNINGS, full_dept, full_key_project, full_project
 from tests.conftest import write
 
 runner = CliRunner(env={"COLUMNS": "300"})
-FULL = {"dept": full_dept, "project": full_project}
+FULL = {"dept": full_dept, "project": full_project, "key_project": full_key_project}
 
 
 @pytest.mark.parametrize("kind", ["dept", "project"])

@@ -74,7 +74,7 @@ CASES = [
     ("missing_field", "  name: 某某局\n", "",
      "r.yaml:3:1: department.name（部门概况·部门名称） 缺少必填字段"),
     ("unknown_kind", "kind: dept_self", "kind: dept_sel",
-     "r.yaml:1:1: kind（报告类型） 未知的报告类型 dept_sel，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）"),
+     "r.yaml:1:1: kind（报告类型） 未知的报告类型 dept_sel，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）、key_eval_project（项目重点绩效评价报告）"),
     ("duplicate_key", "year: 2024", "year: 2024\nyear: 2023",
      "r.yaml:3:1: year 字段“year”重复出现（第 2 行和第 3 行），后一个会覆盖前一个，请合并或删除其一"),
     ("tab_indent", "  rank: 正科级", "\trank: 正科级",
@@ -154,8 +154,8 @@ def test_all_rule_problems_at_once():
     ("# 只有注释\n", "e.yaml:1:1: 文件中没有任何内容，请参照 `reporttool new` 生成的模板填写"),
     ("- a\n- b\n", "e.yaml:1:1: 顶层应为“字段: 值”的映射，实际是列表"),
     ("hello\n", "e.yaml:1:1: 顶层应为“字段: 值”的映射，实际是单个值"),
-    ("kind: []\n", "e.yaml:1:1: kind（报告类型） 未知的报告类型 列表，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）"),
-    ("year: 2024\n", "e.yaml:1:1: kind（报告类型） 缺少报告类型，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）"),
+    ("kind: []\n", "e.yaml:1:1: kind（报告类型） 未知的报告类型 列表，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）、key_eval_project（项目重点绩效评价报告）"),
+    ("year: 2024\n", "e.yaml:1:1: kind（报告类型） 缺少报告类型，可选：dept_self（部门整体支出绩效自评报告）、project_self（项目支出绩效自评报告）、key_eval（重点绩效评价报告）、key_eval_project（项目重点绩效评价报告）"),
 ])
 def test_whole_file_problems(text, expected):
     with pytest.raises(UserError) as info:

@@ -15,7 +15,7 @@ from reporttool.templates import template_set
 from tests.conftest import DEPT_EXAMPLE, EXAMPLES, ROOT
 
 runner = CliRunner(env={"COLUMNS": "300"})
-OUTLINES = {k: template_set().outline(k) for k in ("dept_self", "project_self", "key_eval")}
+OUTLINES = {k: template_set().outline(k) for k in rt.REPORT_KINDS}
 
 # A department report written by hand: the standard outline, numbered as a clerk would.
 GOOD = """昆明市某某局2024年部门整体支出绩效自评报告
@@ -183,7 +183,7 @@ def test_references_are_checked(tmp_path):
         pytest.skip("shared/reference is not beside this checkout")
     result = runner.invoke(app, ["outline", "check", str(reference)])
     assert result.exit_code == 1
-    assert "依据：标题含“重点绩效评价”" in result.stdout
+    assert "依据：标题含“部门整体支出重点绩效评价”" in result.stdout
     assert "「主要经验及做法」缺少序号，应为“六、”" in result.stdout
 
 
