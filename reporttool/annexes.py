@@ -14,7 +14,7 @@ from .view import Figure, leaves
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
 _TEXT_COLUMNS = (("explanation", "指标解释", 3), ("description", "指标说明", 3), ("criteria", "评分标准", 3),
-                 ("note", "评分说明", 2), ("opinion", "评价意见", 3), ("deduction", "扣分原因", 2))
+                 ("note", "评分说明", 3), ("opinion", "评价意见", 3), ("deduction", "扣分原因", 3))
 
 
 def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -> list[Column]:
@@ -64,9 +64,11 @@ def score_table(r: Any) -> Table:
     all_leaves = [leaf for ind in r.indicators for leaf in leaves(ind)]
     texts = [(attr, title) for attr, title, _ in _TEXT_COLUMNS if any(getattr(leaf, attr) for leaf in all_leaves)]
     show_rate = r.settings.score_table_rate
-    names = [Column("一级指标", 18), Column("二级指标", 20)]
-    figures = [Column("分值", 14, "right"), Column("得分", 17, "right")] + ([Column("得分率", 20, "right")] if show_rate else [])
-    flexible = [("三级指标", 4)] + [(title, share) for attr, title, share in _TEXT_COLUMNS if (attr, title) in texts]
+    # Names and figures as narrow as their usual content; the text columns share what is left.
+    names = [Column("一级指标", 15), Column("二级指标", 17)] if texts else [Column("一级指标", 18), Column("二级指标", 20)]
+    figures = [Column("分值", 12 if texts else 14, "right"), Column("得分", 16 if texts else 17, "right")] \
+        + ([Column("得分率", 17, "right")] if show_rate else [])
+    flexible = [("三级指标", 3 if texts else 4)] + [(title, share) for attr, title, share in _TEXT_COLUMNS if (attr, title) in texts]
     grown = _fit(names + figures, flexible)
     columns = names + [grown[len(names) + len(figures)]] + figures + grown[len(names) + len(figures) + 1:]
 

@@ -550,7 +550,7 @@ class FundYearLine(Model):
     name: Optional[Text] = F("子项目", "子项目名称；项目不分子项目时不填", None)
     budget: Money = F("预算安排", "当年安排的预算（万元）")
     spent: Money = F("支出金额", "当年实际支出（万元）")
-    stated_share: Optional[Percent] = F("资金占比（填报数）", "报告中的资金占比（%，占当年预算安排小计），用于核对", None)
+    stated_share: Optional[Percent] = F("资金占比（填报数）", "报告中的资金占比（%，占当年预算安排小计；不分子项目时占预算安排总计），用于核对", None)
     stated_rate: Optional[Percent] = F("预算执行率（填报数）", "报告中的预算执行率（%，支出金额÷预算安排），用于核对", None)
 
 

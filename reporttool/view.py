@@ -437,11 +437,12 @@ def answer_base(scale: Any) -> str:
 
 YEAR_RATE = "支出金额÷预算安排"
 YEAR_SHARE = "预算安排÷当年预算安排小计"
+TOTAL_SHARE = "预算安排÷预算安排总计"
 
 
 @derives(FundYearLine, rate=Derived("预算执行率", description=YEAR_RATE),
-         share=Derived("资金占比", description=YEAR_SHARE + "（小计行：当年预算安排÷预算安排总计）"),
-         share_of_total=Derived("占预算安排总计比例", description="预算安排÷预算安排总计"),
+         share=Derived("资金占比", description=YEAR_SHARE + "（不分子项目时和小计行：" + TOTAL_SHARE + "）"),
+         share_of_total=Derived("占预算安排总计比例", description=TOTAL_SHARE),
          spent_share=Derived("支出占比", description="支出金额÷当年支出金额小计"))
 def _fund_year_line(m: FundYearLine, v: dict, root: Any) -> dict:
     return {"rate": rate(m.spent, m.budget, YEAR_RATE), "share": None, "share_of_total": None,
@@ -468,8 +469,8 @@ def _year_funds(m: YearFunds, v: dict, root: Any) -> dict:
     for year in sorted({x.year for x in v["lines"]}):
         sub = summed("小计", tuple(x for x in v["lines"] if x.year == year), year)
         lines = tuple(dataclasses.replace(
-            x, share=rate(x.budget, sub.budget, YEAR_SHARE),
-            share_of_total=rate(x.budget, grand.budget, "预算安排÷预算安排总计"),
+            x, share=rate(x.budget, sub.budget, YEAR_SHARE) if x.name else rate(x.budget, grand.budget, TOTAL_SHARE),
+            share_of_total=rate(x.budget, grand.budget, TOTAL_SHARE),
             spent_share=rate(x.spent, sub.spent, "支出金额÷当年支出金额小计")) for x in v["lines"] if x.year == year)
         share = rate(sub.budget, grand.budget, "当年预算安排÷预算安排总计")
         years.append(FundYear(year, lines, dataclasses.replace(sub, share=share, share_of_total=share)))

@@ -287,3 +287,47 @@ def test_satisfaction_from_answer_counts(tmp_path):
         ("survey.groups[0].satisfaction", "所填 86.75% 与按（非常满意×100%＋比较满意×80%＋一般×50%＋比较不满意×25%＋非常不满意×0%）"
                                           "÷回答总数计算的 88.25% 不符（相差 1.50 个百分点）"),
     ]
+
+
+def test_key_evaluation_of_a_project(tmp_path):
+    from tests.conftest import QINGSHI_EXAMPLE
+    data = example_data(QINGSHI_EXAMPLE)
+    report, problems, md = render_md(tmp_path, data)
+    assert problems == []
+    assert md.startswith("# 青石区农村饮水安全巩固提升项目2021—2023年度重点绩效评价报告\n")
+    assert "部门整体" not in md
+    assert "评价时段为2021年1月1日至2023年12月31日。" in md
+    assert ("2021—2023年，青石区农村饮水安全巩固提升项目共安排预算2,545.00万元，实际支出2,425.05万元，"
+            "预算执行率95.29%（支出金额÷预算安排）。其中：2021年安排840.00万元、支出789.00万元，执行率93.93%；") in md
+    assert "| 年度 | 子项目 | 预算安排 | 支出金额 | 资金占比 | 预算执行率 |" in md
+    assert "|  | **小计** | **840.00** | **789.00** | **33.01%** | **93.93%** |" in md
+    assert "| **总计** |  | **2,545.00** | **2,425.05** | **100.00%** | **95.29%** |" in md
+    assert "（1）绩效目标合理性：分值3分，得分2.50分。扣分原因：2021年未设定水质检测的年度目标。" in md
+    assert "| 一级指标 | 二级指标 | 三级指标 | 分值 | 得分 | 指标解释 | 评分标准 | 扣分原因 |" in md
+    problem_list = md.split("问题清单</b>")[1].split("**附件")[0]
+    assert problem_list.count("\n| ") - 2 == len(data["problems"]) + len(data["more_problems"]) == 7
+    assert "两处工程验收资料缺少监理签字" in problem_list and "两处工程验收资料缺少监理签字" not in md.split("附件：")[0]
+
+
+def test_project_funds_without_sub_projects(tmp_path):
+    from tests.conftest import QINGSHI_EXAMPLE
+    data = example_data(QINGSHI_EXAMPLE)
+    data["funds"] = {"lines": [{"year": 2022, "budget": "900", "spent": "855"}, {"year": 2023, "budget": "600", "spent": "600"}]}
+    del data["start_year"]
+    report, problems, md = render_md(tmp_path, data)
+    assert [p for p in problems if p.rule.startswith("money.")] == []
+    assert "| 年度 | 预算安排 | 支出金额 | 资金占比 | 预算执行率 |" in md and "小计" not in md.split("附件：")[0]
+    assert "| 2022年 | 900.00 | 855.00 | 60.00% | 95.00% |" in md
+    assert md.startswith("# 青石区农村饮水安全巩固提升项目2022—2023年度重点绩效评价报告\n")
+
+
+def test_project_funds_lines_out_of_place(tmp_path):
+    from tests.conftest import QINGSHI_EXAMPLE
+    data = example_data(QINGSHI_EXAMPLE)
+    data["funds"]["lines"][0]["year"] = 2020        # before start_year 2021
+    del data["funds"]["lines"][4]["name"]           # 2022 管网改造 without its name
+    problems = rt.validate(rt.load(write(tmp_path, data)))
+    assert [(p.dotted, p.message) for p in problems if p.rule == "money.fund_lines"] == [
+        ("funds.lines[0].year", "年度 2020 不在评价时段 2021—2023年 之内"),
+        ("funds.lines[4]", "2022年的其他行写了子项目名称，这一行没有；同一年度各行都写或都不写"),
+    ]

@@ -50,6 +50,9 @@ def pdf_texts(tmp_path_factory):
         assert pdf.exists(), f"LibreOffice did not convert {source.name}: {result.stdout} {result.stderr}"
         texts[source.name] = squeeze(subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True,
                                                     check=True, timeout=60).stdout)
+        # as laid out on the page: a figure broken inside its cell is not found whole here
+        texts[source.name + ".layout"] = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                                                        text=True, check=True, timeout=60).stdout
     return texts
 
 
@@ -75,6 +78,17 @@ def test_key_figures_survive_in_the_pdf(pdf_texts):
     for figure in ("1,354.10万元", "1,444.16万元", "106.65%", "0.89万元", "93.89%", "94.50分"):
         assert figure in dept
     assert rt.view(rt.load(DEPT_EXAMPLE)).funds.final.total.text in dept
+
+
+def test_project_key_evaluation_figures_whole_on_the_page(pdf_texts):
+    text = pdf_texts["qingshi-2021-2023-project-key-eval.docx"]
+    for figure in ("2,545.00万元", "2,425.05万元", "95.29%", "89.26分", "88.50%", "87.19%", "93.75%"):
+        assert figure in text
+    layout = pdf_texts["qingshi-2021-2023-project-key-eval.docx.layout"]
+    # the funds table's 小计 and 总计 rows, and the score table's subtotals, each on one line with whole numbers
+    for row in (r"小计\s+840\.00\s+789\.00\s+33\.01%\s+93\.93%", r"总计\s+2,545\.00\s+2,425\.05\s+100\.00%\s+95\.29%",
+                r"小计\s+30\s+26\.00", r"合计\s+100\s+89\.26"):
+        assert re.search(row, layout), row
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
