@@ -270,14 +270,18 @@ def number_in(text: str | None) -> Decimal | None:
     return Decimal(found[0].replace(",", "").replace("，", ""))
 
 
+# The longest phrase wins where two start at one place, so 不低于 is read before 低于 and 不大于 before 大于.
+_DIRECTION_WORDS = re.compile("|".join(sorted(map(re.escape, _AT_LEAST + _AT_MOST), key=len, reverse=True)))
+
+
 def direction(nature: str | None, target: str | None) -> str:
     """≥, ≤ or =: as declared, else as the 指标值 text says it (不低于95% is ≥)."""
     if nature:
         return nature
-    text = target or ""
-    if any(word in text for word in _AT_MOST):
-        return "≤"
-    return "≥" if any(word in text for word in _AT_LEAST) else "="
+    found = _DIRECTION_WORDS.search(target or "")
+    if found is None:
+        return "="
+    return "≥" if found.group(0) in _AT_LEAST else "≤"
 
 
 SCORE_BY_DIRECTION = {"≥": "完成值÷指标值×分值", "=": "完成值÷指标值×分值", "≤": "指标值÷完成值×分值"}
