@@ -209,7 +209,7 @@ def _rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Figure |
 
 def _other_bases(stated: Figure, computed: Figure, alternatives: Iterable[Figure], fits: Callable[[Figure], bool]) -> str:
     """What a rate that misses its declared base is on: another base it fits, or none of them."""
-    others = [alt for alt in alternatives if alt.base != computed.base]
+    others = [alt for alt in alternatives if alt.base != computed.base and alt.value != computed.value]
     fitting = next((alt for alt in others if fits(alt)), None)
     if fitting is not None:
         return f"；它等于按{fitting.base}计算的 {fitting.number}，请确认所说的是哪个基数"

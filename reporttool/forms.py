@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from .errors import InputError, Problem
-from .loading import problems_from_validation, source_of
+from .loading import source_of, validated
 from .model import Model, ReportBase
 from .yamlio import load_file
 
@@ -110,12 +110,7 @@ def load_layout(path: str | Path) -> FormLayout:
     if p.is_file() and p.stat().st_size > MAX_LAYOUT_BYTES:
         raise InputError(f"自评表样式文件 {p} 超过 {MAX_LAYOUT_BYTES // 1024} KB，不像是样式文件，已拒绝读取")
     data, src = load_file(p)
-    problems = []
-    try:
-        layout = FormLayout.model_validate(data)
-    except ValidationError as exc:
-        layout = None
-        problems = problems_from_validation(exc, FormLayout, data, src)
+    layout, problems = validated(FormLayout, data, src)
     problems += _repeats(data, src)
     if problems:
         raise InputError(f"自评表样式文件 {path} 有误", sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
