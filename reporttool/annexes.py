@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import TEXT_WIDTH_MM, Cell, Column, Table, header_row, span, wide
-from .model import FUND_SOURCES, FUNDING_LEVELS
+from .document import TEXT_WIDTH_MM, Cell, Column, Table, display_width, header_row, span, wide
+from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
+from .model import PROJECT_TERMS
 from .tables import figure_cell, survey_table
-from .view import Figure, leaves
+from .view import Figure, leaves, shown_levels
 
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
@@ -90,45 +91,201 @@ def score_table(r: Any) -> Table:
 
 
 # --- 项目支出绩效自评表 -------------------------------------------------------------------
+# The layout (forms.py) says which blocks, rows and columns the form has; this builds whatever it says.
+# Blocks share one grid as wide as the widest block; a narrower block lets one text column span the rest.
+# Widths come from the content: a number never wraps, text shares what is left.
 
-def self_eval_form(r: Any) -> Table:
+PT_MM = Decimal("0.3528")
+CELL_MARGINS_MM = Decimal("3.6")  # 80 twips each side, and a little room
+
+
+def text_mm(text: str, size_pt: Decimal) -> Decimal:
+    """How wide a line of text prints: CJK characters a full em, the rest a little over half."""
+    ems = sum(Decimal(1) if display_width(c) == 2 else Decimal("0.55") for c in text)
+    return ems * size_pt * PT_MM + CELL_MARGINS_MM
+
+
+@dataclass
+class _Band:
+    """One block's columns: the narrowest each may be (mm), whether that is a number's width, its share of the rest."""
+    mins: list[Decimal]
+    hard: list[bool]  # a number: never narrower than it prints
+    shares: list[float]
+    stretch: int  # the column that spans the grid columns this band lacks
+    starts: list[int] = field(default_factory=list)
+    spans: list[int] = field(default_factory=list)
+
+    def place(self, width: int) -> None:
+        extra = width - len(self.mins)
+        self.spans = [1 + (extra if i == self.stretch else 0) for i in range(len(self.mins))]
+        self.starts = [sum(self.spans[:i]) for i in range(len(self.mins))]
+
+    def row(self, cells: list[Cell]) -> list[Cell]:
+        """A row written in this band's columns (spans and covered cells included), on the shared grid."""
+        out: list[Cell] = []
+        for i, cell in enumerate(cells):
+            if cell.covered == "h":
+                continue
+            last = i + cell.colspan - 1
+            cell.colspan = self.starts[last] + self.spans[last] - self.starts[i]
+            out += [cell] + [Cell(covered="h") for _ in range(cell.colspan - 1)]
+        return out
+
+
+def _grid_widths(bands: list[_Band], width: int, narrowest: Decimal) -> list[float]:
+    hard, soft, shares = [Decimal(0)] * width, [Decimal(0)] * width, [0.0] * width
+    for band in bands:
+        for i, (low, share) in enumerate(zip(band.mins, band.shares)):
+            for j in range(band.starts[i], band.starts[i] + band.spans[i]):
+                target = hard if band.hard[i] else soft
+                target[j] = max(target[j], low / band.spans[i])
+                shares[j] = max(shares[j], share / band.spans[i])
+    # Text wraps, numbers do not: when the page is short, text columns give way down to one character.
+    extra = [max(s - h, Decimal(0)) for h, s in zip(hard, soft)]
+    floor = [max(h, narrowest) for h in hard]
+    room = Decimal(TEXT_WIDTH_MM) - sum(floor)
+    scale = min(Decimal(1), max(room, Decimal(0)) / sum(extra)) if sum(extra) else Decimal(1)
+    mins = [max(h, narrowest, h + e * scale) for h, e in zip(hard, extra)]
+    rest = max(Decimal(TEXT_WIDTH_MM) - sum(mins), Decimal(0))
+    return [round(float(m) + float(rest) * s / sum(shares), 1) for m, s in zip(mins, shares)]
+
+
+def _groups(cells: int, parts: int) -> list[int]:
+    """``cells`` grid columns split into ``parts`` groups as evenly as possible (the later ones take the rest)."""
+    size, more = divmod(cells, parts)
+    return [size + (1 if i >= parts - more else 0) for i in range(parts)]
+
+
+def _ticks(chosen: str | None) -> str:
+    return "　".join(f"{term}（{'√' if term == chosen else '　'}）" for term in PROJECT_TERMS)
+
+
+def _header_value(p: Any, key: str) -> str:
+    return _ticks(p.term) if key == "term" else (getattr(p, key) or "")
+
+
+def _problems_and_suggestions(r: Any) -> str:
+    lines = []
+    for title, items in (("问题", r.problems), ("建议", r.suggestions)):
+        if items:
+            lines.append(f"{title}：" + "；".join(f"{n}.{x.title}" for n, x in enumerate(items, 1)))
+    return "\n".join(lines)
+
+
+def _level_label(level: str) -> str:
+    return level if level == "其他" else f"{level}财政"
+
+
+def self_eval_form(r: Any, layout: Any) -> Table:
     p, f = r.project, r.funds
-    widths = [16, 18, 22, 18, 18, 14, 17, 33]
-    columns = [Column(t, w) for t, w in zip(
-        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"], widths)]
-    rows = [
-        [Cell("项目名称", bold=True, align="center")] + wide(p.name, 7),
-        [Cell("主管部门", bold=True, align="center")] + wide(p.department, 3)
-        + [Cell("实施单位", bold=True, align="center")] + wide(p.implementer, 3),
-    ]
-    start = len(rows)
-    rows.append([Cell("项目资金（万元）", bold=True, align="center")] + header_row(
-        ["", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]))
-    rows.append([Cell(""), Cell("年度资金总额")] + [figure_cell(x) for x in (
-        f.initial, f.budget, f.spent, f.weight, f.execution_rate, f.score)])
+    size = layout.font_size
+    bold = dict(bold=True, align="center")
     dash = Cell("—", align="center")
-    for i, line in enumerate(f.sources):
-        label = ("其中：" if i == 0 else "") + FUND_SOURCES[i]
-        if line is None:
-            rows.append([Cell(""), Cell(label)] + [figure_cell(None) for _ in range(3)] + [dash, figure_cell(None), dash])
-        else:
-            rows.append([Cell(""), Cell(label)] + [figure_cell(x) for x in (line.initial, line.budget, line.spent)]
-                        + [dash, figure_cell(line.rate), dash])
-    span(rows, 0, start, len(rows) - start)
-    start = len(rows)
-    rows.append([Cell("年度总体目标", bold=True, align="center")] + wide("预期目标", 3, bold=True, align="center")
-                + wide("实际完成情况", 4, bold=True, align="center"))
-    for g in r.goals:
-        rows.append([Cell("")] + wide(g.expected, 3) + wide(g.actual, 4))
-    span(rows, 0, start, len(rows) - start)
-    rows.append(header_row([c.title for c in columns]))
-    rows += indicator_rows(r.indicators, lambda leaf: [
-        Cell(leaf.target or ""), Cell(leaf.actual or ""), figure_cell(leaf.weight), figure_cell(leaf.score),
-        Cell(leaf.deviation or "")])
-    rows.append(wide("总分", 5, bold=True, align="center") + [figure_cell(r.total_weight, True),
-                                                              figure_cell(r.total_score, True), Cell("")])
-    rows.append(wide("评价等次", 5, bold=True, align="center") + wide(r.grade_ticks, 3, align="center"))
-    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）")
+    names = lambda key: layout.titles.get(key) or HEADER_FIELDS.get(key) or FOOTER_ROWS[key]  # noqa: E731
+
+    # Indicators: 一级 | 二级 | 三级 | the layout's columns.
+    ind_cols = list(layout.indicators.columns)
+    ind_titles = ["一级指标", "二级指标", "三级指标"] + [layout.indicators.titles.get(c) or INDICATOR_COLUMNS[c] for c in ind_cols]
+    ind_value = {"nature": lambda leaf: Cell(leaf.nature or "", align="center"),
+                 "unit": lambda leaf: Cell(leaf.measure_unit or "", align="center"),
+                 "target": lambda leaf: Cell(leaf.target or ""), "actual": lambda leaf: Cell(leaf.actual or ""),
+                 "weight": lambda leaf: figure_cell(leaf.weight), "score": lambda leaf: figure_cell(leaf.score),
+                 "deviation": lambda leaf: Cell(leaf.deviation or "")}
+    ind_rows = indicator_rows(r.indicators, lambda leaf: [ind_value[c](leaf) for c in ind_cols])
+    # Funds: 项目资金 | row | the layout's columns (分值 and 得分 only where 预算执行率 is scored beside the tree).
+    funds = layout.funds
+    fund_cols = [c for c in funds.columns if r.execution_part or c not in ("weight", "score")] if funds else []
+    fund_rows: list[tuple[str, Any]] = []
+    for group in (funds.rows if funds else ()):
+        rows = {"total": [f.total_row], "sources": list(f.source_rows), "levels": list(f.level_rows)}[group]
+        for i, row in enumerate(rows):
+            label = row.label if group != "levels" else _level_label(row.label)
+            fund_rows.append((("其中：" if i == 0 and group != "total" else "") + label, row if group != "total" else None))
+
+    def fund_cell(col: str, row: Any) -> Cell:
+        if row is None:  # 年度资金总额
+            special = {"weight": figure_cell(f.execution_weight), "score": figure_cell(f.score),
+                       "reason": Cell(f.reason or "")}
+            return special.get(col) or figure_cell(getattr(f.total_row, col))
+        if col in ("weight", "score"):
+            return dash
+        return Cell("") if col == "reason" else figure_cell(getattr(row, col))
+
+    fund_body = [[Cell(""), Cell(label)] + [fund_cell(c, row) for c in fund_cols] for label, row in fund_rows]
+
+    # Each band's narrowest widths: numbers as printed; text as printed up to a few characters, then it wraps.
+    two, chars = text_mm("字字", size), size * PT_MM
+
+    def need(texts: list[str], number: bool, cap: int = 4) -> Decimal:
+        widest = max((text_mm(t, size) for t in texts if t), default=Decimal(0))
+        return max(widest, two) if number else max(min(widest, cap * chars + CELL_MARGINS_MM), two)
+
+    numeric_ind = {"weight", "score"}
+    ind_cells = [[row[3 + i].text for row in ind_rows if len(row) > 3 + i] for i in range(len(ind_cols))]
+    ind_band = _Band(
+        [need([names(k) for row in layout.header for k in row], False)] + [two] * 2 + [need(cells + ([r.total_weight.number, r.total_score.number] if c in numeric_ind else []),
+                          c in numeric_ind) for c, cells in zip(ind_cols, ind_cells)],
+        [False] * 3 + [c in numeric_ind for c in ind_cols],
+        [1.0, 1.1, 1.4] + [{"deviation": 2.2, "target": 1.0, "actual": 1.0}.get(c, 0.1) for c in ind_cols],
+        3 + ind_cols.index("deviation") if "deviation" in ind_cols else 2)
+    bands = [ind_band]
+    fund_band = None
+    if funds:
+        fund_band = _Band(
+            [two, need([label for label, _ in fund_rows], False, 5)]
+            + [need([row[2 + i].text for row in fund_body], c != "reason") for i, c in enumerate(fund_cols)],
+            [False, False] + [c != "reason" for c in fund_cols],
+            [0.5, 1.0] + [1.5 if c == "reason" else 0.1 for c in fund_cols],
+            2 + fund_cols.index("reason") if "reason" in fund_cols else 1)
+        bands.append(fund_band)
+    width = max(len(b.mins) for b in bands)
+    for band in bands:
+        band.place(width)
+    widths = _grid_widths(bands, width, text_mm("字", size))
+    columns = [Column(t, w) for t, w in zip(ind_titles + [""] * width, widths)]
+
+    rows: list[list[Cell]] = []
+    for fields in layout.header:
+        row: list[Cell] = []
+        for key, cells in zip(fields, _groups(width, len(fields))):
+            row += [Cell(names(key), **bold)] + wide(_header_value(p, key), cells - 1)
+        rows.append(row)
+    if funds:
+        start = len(rows)
+        rows.append(fund_band.row([Cell(funds.title, **bold)] + header_row(
+            [""] + [funds.titles.get(c) or FUNDS_COLUMNS[c] for c in fund_cols])))
+        rows += [fund_band.row(row) for row in fund_body]
+        span(rows, 0, start, len(rows) - start)
+    if layout.goals:
+        start = len(rows)
+        expected, actual = _groups(width - 1, 2)
+        rows.append([Cell("年度总体目标", **bold)] + wide("预期目标", expected, **bold) + wide("实际完成情况", actual, **bold))
+        rows += [[Cell("")] + wide(g.expected, expected) + wide(g.actual, actual) for g in r.goals]
+        span(rows, 0, start, len(rows) - start)
+    rows.append(ind_band.row(header_row(ind_titles)))
+    rows += [ind_band.row(row) for row in ind_rows]
+    # 总分 and 评价等次 name the columns up to 分值 (or 得分); the other rows name the three indicator columns.
+    label_cols = 3 + next((i for i, c in enumerate(ind_cols) if c in numeric_ind), 0)
+    rest = len(ind_titles) - label_cols
+    for key in layout.footer:
+        if key == "total":
+            totals = {"weight": figure_cell(r.total_weight, True), "score": figure_cell(r.total_score, True)}
+            rows.append(ind_band.row(wide(names(key), label_cols, **bold)
+                                     + [totals.get(c) or Cell("") for c in ind_cols[label_cols - 3:]]))
+        elif key == "grade":
+            rows.append(ind_band.row(wide(names(key), label_cols, **bold) + wide(r.grade_ticks, rest, align="center")))
+        elif key == "problems":
+            rows.append(ind_band.row(wide(names(key), 3, **bold) + wide(_problems_and_suggestions(r), len(ind_cols))))
+        else:  # 评价人员: 姓名 | 职务/职称 | 单位 | 签字, one row each (one empty row to sign when none is listed)
+            titles = ["姓名", "职务/职称", "单位", "签字"][:min(4, width - 1)]
+            groups = _groups(width - 1, len(titles))
+            start = len(rows)
+            rows.append([Cell(names(key), **bold)] + [c for t, n in zip(titles, groups) for c in wide(t, n, **bold)])
+            people = [[e.name, e.position or "", e.unit or "", ""][:len(titles)] for e in r.evaluators] or [[""] * len(titles)]
+            rows += [[Cell("")] + [c for t, n in zip(person, groups) for c in wide(t, n)] for person in people]
+            span(rows, 0, start, len(rows) - start)
+    base = f"　执行率＝{f.execution_rate.base}" if f.execution_rate and "rate" in fund_cols else ""
+    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）{base}", size=round(size * 2))
 
 
 # --- 问题清单 -------------------------------------------------------------------------
@@ -157,9 +314,7 @@ def budget_execution(r: Any) -> Table:
     total = f.by_level_total
     rows = [header_row(["资金级次", "年初预算数", "实际到位数", "实际支出数", f"执行率（{total.rate.base if total.rate else '实际支出数÷年初预算数'}）"])]
     by_level = {line.level: line for line in f.by_level}
-    shown = [lv for lv in FUNDING_LEVELS if lv in by_level or lv in ("中央", "省级", "市级", "其他")
-             or (lv == "区级" and "县级" not in by_level)]
-    for level in shown:
+    for level in shown_levels(set(by_level)):
         line = by_level.get(level)
         if line is None:
             rows.append([Cell(level, align="center")] + [figure_cell(NOTHING) for _ in range(3)] + [figure_cell(None)])
@@ -196,12 +351,16 @@ def _has_targets(r: Any) -> bool:
 class Annex:
     name: str
     title: str
-    build: Callable[[Any], Table]
+    build: Callable[..., Table]
     applies: Callable[[Any], bool]
+    laid_out: bool = False  # built after a form layout (forms.py), given as the second argument
+
+    def table(self, r: Any, layout: Any) -> Table:
+        return self.build(r, layout) if self.laid_out else self.build(r)
 
 
 ANNEXES: dict[str, Annex] = {a.name: a for a in (
-    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self" and r.scored),
+    Annex("self_eval_form", "项目支出绩效自评表", self_eval_form, lambda r: r.kind == "project_self" and r.scored, True),
     Annex("score_table", "绩效评价指标评分表", score_table, lambda r: r.scored),
     Annex("problem_list", "问题清单", problem_list, lambda r: bool(r.problems or r.more_problems)),
     Annex("budget_execution", "预算执行表", budget_execution, lambda r: bool(r.funds.by_level)),

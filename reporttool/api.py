@@ -15,6 +15,7 @@ from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
 from .errors import ERROR, Problem, UserError, ValidationFailed
 from .formats import ANNEX_FORMATS, FORMATS as _REGISTRY, REPORT_FORMATS, describe
+from .forms import FormLayout, layout_for
 from .loading import load, source_of
 from .model import ReportBase
 from .outline import Outline, outline_problems
@@ -35,8 +36,12 @@ def outline_for(report: ReportBase, outline: Outline | None, templates: Template
 
 
 def validate(report: ReportBase, outline: Outline | None = None, templates: TemplateSet | None = None) -> list[Problem]:
-    """Every rule problem (errors and warnings) of a loaded report, in file order."""
+    """Every rule problem (errors and warnings) of a loaded report, in file order.
+
+    A form layout named in ``settings.form_layout`` is read here too, so a wrong name or a bad file is found early.
+    """
     templates = templates or template_set()
+    layout_for(report)
     problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 
@@ -87,11 +92,11 @@ def _umask() -> int:
 
 
 def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templates: TemplateSet | None = None,
-                 outline: Outline | None = None) -> dict[str, bytes]:
-    """Render to memory: {format: file content}."""
+                 outline: Outline | None = None, form: FormLayout | None = None) -> dict[str, bytes]:
+    """Render to memory: {format: file content}. ``form``: the 自评表 layout (default: the report's own choice)."""
     formats = _checked_formats(formats, REPORT_FORMATS, "输出格式")
     templates = templates or template_set()
-    doc = templates.build(report, outline_for(report, outline, templates))
+    doc = templates.build(report, outline_for(report, outline, templates), form)
     return {fmt: templates.render(fmt, doc) for fmt in formats}
 
 
@@ -121,12 +126,13 @@ def check_annex_names(report: ReportBase, only: Iterable[str] | None, templates:
 
 
 def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only: Iterable[str] | None = None, *,
-                templates: TemplateSet | None = None, outline: Outline | None = None) -> dict[str, bytes]:
+                templates: TemplateSet | None = None, outline: Outline | None = None,
+                form: FormLayout | None = None) -> dict[str, bytes]:
     """The annex tables alone: {format: file content}."""
     formats = _checked_formats(formats, ANNEX_FORMATS, "附件格式")
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
-    tables = templates.annex_tables(report, names, outline_for(report, outline, templates))
+    tables = templates.annex_tables(report, names, outline_for(report, outline, templates), form)
     if not tables:
         raise UserError("本报告没有附件可生成（没有指标评分表、问题清单或预算执行表等所需的数据），未写入任何文件")
     doc = templates.annex_document(report, tables)
@@ -230,7 +236,7 @@ def _write_all(report: ReportBase, rendered: dict[str, bytes], outdir: str | Pat
 
 def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | Path = ".", *,
            force: bool = False, templates: TemplateSet | None = None, outline: Outline | None = None,
-           problems: list[Problem] | None = None) -> list[Path]:
+           problems: list[Problem] | None = None, form: FormLayout | None = None) -> list[Path]:
     """Validate, render every format in memory, then write them; returns the paths written.
 
     ``force`` renders despite rule errors and overwrites hand-edited outputs (keeping a .bak).
@@ -238,16 +244,18 @@ def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | P
     """
     templates = templates or template_set()
     _refuse_errors(report, force, templates, outline, problems)
-    return _write_all(report, render_bytes(report, formats, templates=templates, outline=outline), outdir, "", force)
+    rendered = render_bytes(report, formats, templates=templates, outline=outline, form=form)
+    return _write_all(report, rendered, outdir, "", force)
 
 
 def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, outdir: str | Path = ".",
                    only: Iterable[str] | None = None, *, force: bool = False, templates: TemplateSet | None = None,
-                   outline: Outline | None = None, problems: list[Problem] | None = None) -> list[Path]:
+                   outline: Outline | None = None, problems: list[Problem] | None = None,
+                   form: FormLayout | None = None) -> list[Path]:
     """Write the annex tables alone as <name>-附件.docx/.xlsx/.md."""
     templates = templates or template_set()
     _refuse_errors(report, force, templates, outline, problems)
-    rendered = annex_bytes(report, formats, only, templates=templates, outline=outline)
+    rendered = annex_bytes(report, formats, only, templates=templates, outline=outline, form=form)
     return _write_all(report, rendered, outdir, "-附件", force)
 
 

@@ -16,9 +16,9 @@ def paragraphs(text: str) -> list[Paragraph]:
     return [Paragraph(line.strip()) for line in str(text).split("\n") if line.strip()]
 
 
-def annex_tables(r: Any, outline: Outline, only: list[str] | None = None) -> list[tuple[str, str, Table]]:
+def annex_tables(r: Any, outline: Outline, only: list[str] | None = None, layout: Any = None) -> list[tuple[str, str, Table]]:
     """(附件N, title, table) for each annex the report view carries, numbered as in the full report."""
-    return [(f"附件{n}", a.title, a.build(r)) for n, a in annex_plan(r, outline.annexes)
+    return [(f"附件{n}", a.title, a.table(r, layout)) for n, a in annex_plan(r, outline.annexes)
             if only is None or a.name in only]
 
 
@@ -32,7 +32,7 @@ def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False)
     return blocks
 
 
-def build_document(r: Any, outline: Outline, macros: Any) -> Document:
+def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) -> Document:
     doc = Document(kind=r.kind, title=r.report_title)
     blocks = doc.blocks
 
@@ -81,5 +81,5 @@ def build_document(r: Any, outline: Outline, macros: Any) -> Document:
         names = "；".join(f"{n}.{a.title}" for n, a in plan)
         blocks.append(Paragraph(f"附件：{names}"))
     blocks.append(Signature(r.signer, r.signed_on))
-    blocks.extend(annex_blocks(annex_tables(r, outline)))
+    blocks.extend(annex_blocks(annex_tables(r, outline, layout=layout)))
     return doc

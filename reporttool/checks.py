@@ -77,6 +77,15 @@ RULE_IDS = {
     "text.control_chars": "文字中没有无法写入 Word 的控制字符（警告，已删除）",
     "text.skeleton": "没有留下模板中的示例文字（警告）",
     "date.other_year": "日期、实施周期和标题中的年份属于评价年度（警告；多见于沿用上年文件）",
+    "selfeval.execution_leaf": "预算执行率只计分一次：作为末级指标计分时不再单列分值，也只由一个指标计分",
+    "selfeval.indicator_score": "定量指标的得分等于按指标方向由年度指标值和实际完成值计算的得分",
+    "selfeval.deviation_reason": "未达到年度指标值（或未得满分）的指标填写了偏差原因分析及改进措施",
+    "selfeval.low_execution_reason": "预算执行率低于设定比例（默认 90%）时说明了原因",
+    "selfeval.score_cap": "总分不超过预算执行率所在分档的上限（默认不启用）",
+    "selfeval.over_target": "实际完成值没有超过年度指标值 30% 以上（警告；多为指标值定得偏低）",
+    "selfeval.required_dimensions": "指标体系包含产出、效益、满意度指标",
+    "selfeval.placeholder": "年度指标值、实际完成值和年度总体目标没有只填占位符（*、—、/）（警告）",
+    "selfeval.arrival_full_marks": "资金到位率低于 100% 时“资金到位率”指标没有得满分（警告）",
 }
 
 Rule = Callable[[ReportBase, Any, Source], Iterable[Problem]]  # (model, its view, where it came from)
@@ -206,6 +215,26 @@ def _rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Figure |
         yield _mismatch(src, path, title, rule, stated, computed, "")
 
 
+def _other_bases(stated: Figure, computed: Figure, alternatives: Iterable[Figure], fits: Callable[[Figure], bool]) -> str:
+    """What a rate that misses its declared base is on: another base it fits, or none of them."""
+    others = [alt for alt in alternatives if alt.base != computed.base and alt.value != computed.value]
+    fitting = next((alt for alt in others if fits(alt)), None)
+    if fitting is not None:
+        return f"；它等于按{fitting.base}计算的 {fitting.number}，请确认所说的是哪个基数"
+    if others:
+        return "；它与" + "、".join(f"按{alt.base}计算的 {alt.number}" for alt in others) + " 也不符"
+    return ""
+
+
+def _based_rate_rule(src: Source, path: tuple, title: str, rule: str, stated: Figure | None, computed: Figure | None,
+                     alternatives: Iterable[Figure], tol: Decimal, base_missing: str) -> Iterator[Problem]:
+    """A stated rate against its declared base; when it misses, the message says which base it fits, if any."""
+    for problem in _rate_rule(src, path, title, rule, stated, computed, tol, base_missing):
+        if problem.severity == ERROR:
+            problem = _hint(problem, _other_bases(stated, computed, alternatives, lambda alt: not _differs(stated, alt, tol)))
+        yield problem
+
+
 def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     if not isinstance(report.funds, DeptFunds):
         return
@@ -241,8 +270,8 @@ def dept_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
                           title="收入", rule="money.carryover_negative", severity=WARNING)
     rtol = r.settings.rate_tolerance
     no_budget = "预算数为零或未填写"
-    yield from _rate_rule(src, ("funds", "stated_execution_rate"), "预算执行率", "rate.execution",
-                          f.stated_execution_rate, f.execution_rate, rtol, no_budget)
+    yield from _based_rate_rule(src, ("funds", "stated_execution_rate"), "预算执行率", "rate.execution",
+                                f.stated_execution_rate, f.execution_rate, f.execution_rates, rtol, no_budget)
     yield from _rate_rule(src, ("funds", "stated_arrival_rate"), "资金到位率", "rate.arrival",
                           f.stated_arrival_rate, f.arrival_rate, rtol, "实际到位数或预算数未填写（或为零）")
     yield from _rate_rule(src, ("funds", "stated_usage_rate"), "资金使用率", "rate.usage",
@@ -274,12 +303,23 @@ def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pro
         if sources.index(line.source) != i:
             yield src.problem(("funds", "lines", i, "source"), f"资金来源“{line.source}”重复填写",
                               title="资金来源", rule="money.fund_source_duplicate")
-    yield from _rate_rule(src, ("funds", "stated_rate"), "预算执行率", "rate.execution",
-                          f.stated_rate, f.execution_rate, r.settings.rate_tolerance, "全年预算数为零")
+    rtol = r.settings.rate_tolerance
+    yield from _based_rate_rule(src, ("funds", "stated_rate"), "预算执行率", "rate.execution",
+                                f.stated_rate, f.execution_rate, f.execution_rates, rtol, f"{f.execution_base}为零或未填写")
+    yield from _based_rate_rule(src, ("funds", "stated_arrival_rate"), "资金到位率", "rate.arrival",
+                                f.stated_arrival_rate, f.arrival_rate, (), rtol, "实际到位数未填写（或全年预算数为零）")
+    yield from _based_rate_rule(src, ("funds", "stated_usage_rate"), "资金使用率", "rate.usage",
+                                f.stated_usage_rate, f.usage_rate, f.execution_rates, rtol, "实际到位数为零或未填写")
     yield from _level_rules(f.by_level_total, f.spent, "全年执行数合计", src, tol)
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
                         f.stated_score, f.score, f"按{f.scoring}法计算的得分")
+    if f.scored_as is not None:  # 预算执行率 scored as a leaf of the tree: its score follows the same method
+        for node, path, level in _walk(r.indicators, ("indicators",), 1):
+            if node.is_leaf and node.measures == "预算执行率" and _differs(node.score, f.score, tol):
+                yield _mismatch(src, path + ("score",), f"{LEVEL_CN.get(level, '末级')}指标「{node.name}」·得分",
+                                "total.execution_score", node.score, f.score,
+                                f"按预算执行率 {f.execution_rate.number if f.execution_rate else '—'}、{f.scoring}法计算的得分")
 
 
 def year_funds_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
@@ -538,6 +578,7 @@ def narrative_rate_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pr
     not_after = "" if r.kind == "project_self" else r"(?<!项目)"
     for name, (block, attr) in _RATES:
         computed = getattr(getattr(r, block, None), attr, None)
+        alternatives = getattr(r.funds, "execution_rates", ()) if name == "预算执行率" else ()
         pattern = re.compile(rf"{not_after}{name}(?:为|是|达到|达|：|:)?\s*(\d+(?:\.\d+)?)\s*[%％]")
         for path, text in texts:
             for m in pattern.finditer(text):
@@ -547,9 +588,13 @@ def narrative_rate_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pr
                     continue
                 quoted = Decimal(m.group(1))
                 places = Decimal(1).scaleb(quoted.as_tuple().exponent)
-                shown_computed = (computed.value * HUNDRED).quantize(places, rounding="ROUND_HALF_UP")
-                if shown_computed != quoted:
-                    yield src.problem(path, f"文字中写的「{m.group(0)}」与按{computed.base}计算的 {computed.number} 不符",
+
+                def fits(fig: Figure) -> bool:  # at the precision the text writes it: 106.7% fits 106.65%
+                    return (fig.value * HUNDRED).quantize(places, rounding="ROUND_HALF_UP") == quoted
+
+                if not fits(computed):
+                    hint = _other_bases(Figure(quoted / HUNDRED, "pct"), computed, alternatives, fits)
+                    yield src.problem(path, f"文字中写的「{m.group(0)}」与按{computed.base}计算的 {computed.number} 不符{hint}",
                                       title=f"文字中的{name}", rule="narrative.rate", stated=f"{m.group(1)}%",
                                       computed=computed.number)
 
@@ -680,8 +725,11 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
             yield other(path, f"“{text}”中的年份", found)
 
 
+from .selfeval_rules import SELFEVAL_RULES  # noqa: E402 -- the pack is written with the helpers above
+
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
-                     expense_item_rules, asset_rules, year_funds_rules, narrative_rules, narrative_rate_rules, link_rules, text_rules, skeleton_rules, year_rules]
+                     expense_item_rules, asset_rules, year_funds_rules, narrative_rules, narrative_rate_rules, link_rules,
+                     text_rules, skeleton_rules, year_rules, *SELFEVAL_RULES]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

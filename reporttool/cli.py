@@ -16,6 +16,7 @@ from .errors import ERROR, SEVERITY_CN, Problem, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
 from .formats import ANNEX_FORMATS, REPORT_FORMATS, describe
+from .forms import resolve as resolve_form
 from .templates import kind_file, template_set
 
 cli_zh.install()
@@ -31,6 +32,7 @@ app = typer.Typer(
 KINDS_HELP = "、".join(f"{k}（{v}）" for k, v in KIND_TITLES.items())
 TEMPLATE_HELP = "自定义模板目录（用 reporttool templates export 导出后修改）；未提供的文件用内置模板"
 OUTLINE_HELP = "自定义大纲文件（用 reporttool outline export 导出后修改）"
+FORM_HELP = "项目支出绩效自评表的样式：内置样式名（cz2020、local、yitihua）或样式文件；不填则按报告中的 settings.form_layout"
 templates_app = typer.Typer(help="模板：导出内置模板供修改，或检查自定义模板。", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 outline_app = typer.Typer(help="大纲：查看、导出标准大纲，或检查任意报告（.docx/.md/.txt）是否符合大纲。", no_args_is_help=True)
@@ -42,6 +44,7 @@ OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="输出目录")
 Force = Annotated[bool, typer.Option("--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）")]
 TemplateDir = Annotated[Optional[Path], typer.Option("--template", help=TEMPLATE_HELP)]
 OutlineFile = Annotated[Optional[Path], typer.Option("--outline", help=OUTLINE_HELP)]
+FormOption = Annotated[Optional[str], typer.Option("--form", help=FORM_HELP)]
 
 
 def templates_from(folder: Optional[Path]):
@@ -135,13 +138,16 @@ def render(
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
+    form: FormOption = None,
 ) -> None:
     """生成报告（各输出格式见 -f）。"""
     fmts = parse_formats(formats)
     templates, custom = setup(template, outline)
+    layout = resolve_form(form) if form else None
     report = load(file)
     problems = checked(report, templates, custom, force)
-    paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems)
+    paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems,
+                       form=layout)
     for path in paths:
         typer.echo(f"已生成 {path}")
 
@@ -242,15 +248,17 @@ def annex(
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
+    form: FormOption = None,
 ) -> None:
     """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致。"""
     fmts = parse_formats(formats, ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
     templates, custom = setup(template, outline)
+    layout = resolve_form(form) if form else None
     report = load(file)
     problems = checked(report, templates, custom, force)
     paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
-                               problems=problems)
+                               problems=problems, form=layout)
     for path in paths:
         typer.echo(f"已生成 {path}")
 

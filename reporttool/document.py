@@ -75,6 +75,7 @@ class Table:
     caption: Optional[str] = None
     unit: Optional[str] = None
     kind: str = "table"
+    size: Optional[int] = None  # font size in half-points where the table is not in the body size (a form)
 
     def align_of(self, col: int, cell: Cell) -> Align:
         return cell.align or self.columns[col].align

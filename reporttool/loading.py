@@ -145,6 +145,14 @@ def problems_from_validation(exc: ValidationError, model: type[BaseModel], data:
     return problems
 
 
+def validated(model: type[BaseModel], data: Any, src: Source) -> tuple[Any, list[Problem]]:
+    """A settings-like file (outline, form layout) as its model, or None with every schema problem located."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, problems_from_validation(exc, model, data, src)
+
+
 def parse(data: dict, src: Source) -> ReportBase:
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in REPORT_KINDS:

@@ -197,6 +197,34 @@ class GradeBand(Model):
 DEFAULT_BANDS = [("优", 90), ("良", 80), ("中", 60), ("差", 0)]
 
 
+class CapBand(Model):
+    below: Percent = F("执行率低于（%）", "预算执行率低于此值时适用本档上限")
+    max_score: Points = F("总分上限", "本档总分不超过的分数")
+
+
+# One 一体化 manual: 70–80% → ≤ 89; 60–70% → ≤ 79; < 60% → ≤ 69; < 50% → ≤ 59.
+DEFAULT_CAPS = [(80, 89), (70, 79), (60, 69), (50, 59)]
+PLACEHOLDERS = ("*", "—", "/", "-", "——", "－", "／", "＊", "\\")
+
+
+class SelfEvalRules(Model):
+    """The rules 预算管理一体化 self-evaluation modules and reviewers apply to a project form; each can be switched off."""
+    indicator_score: bool = F("按完成值核对得分", "定量指标：正向（≥）得分=完成值÷指标值×分值（不超过分值），反向（≤）得分=指标值÷完成值×分值", True)
+    deviation_reason: bool = F("未完成须说明偏差原因", "未达到年度指标值（或未得满分）的指标须填写偏差原因分析及改进措施", True)
+    low_execution_reason: bool = F("执行率偏低须说明原因", "预算执行率低于下面的比例时须填写原因", True)
+    low_execution_below: Percent = F("须说明原因的执行率（%）", "预算执行率低于此值须说明原因", Decimal(90))
+    score_cap: bool = F("按执行率限制总分", "预算执行率偏低时总分不超过对应上限（部分地区的做法，默认不启用）", False)
+    score_caps: tuple[CapBand, ...] = F("总分上限分档", "执行率低于某值时的总分上限；默认 80%→89、70%→79、60%→69、50%→59",
+                                       default_factory=lambda: tuple(CapBand(below=b, max_score=m) for b, m in DEFAULT_CAPS))
+    over_target: bool = F("超额完成提示", "完成值超过年度指标值一定比例时提示（目标定得偏低或数据有误）", True)
+    over_target_percent: Percent = F("超额比例（%）", "完成值超过指标值的比例达到此值时提示", Decimal(30))
+    required_dimensions: bool = F("产出、效益、满意度指标齐全", "指标体系须包含下列各类指标", True)
+    dimensions: tuple[Text, ...] = F("必备指标类别", "指标名称中须出现的词", ("产出", "效益", "满意度"))
+    placeholder: bool = F("占位符提示", "年度指标值、实际完成值只填了占位符（如 *、—、/）时提示", True)
+    placeholders: tuple[Text, ...] = F("占位符", "视为未填写的符号", PLACEHOLDERS)
+    arrival_full_marks: bool = F("到位率未满得满分提示", "资金到位率低于 100% 而“资金到位率”指标得满分时提示", True)
+
+
 class Settings(Model):
     grade_bands: tuple[GradeBand, ...] = F(
         "评价等级分档", "从高到低排列的等级及最低分；默认 优≥90、良≥80、中≥60、差<60",
@@ -204,6 +232,9 @@ class Settings(Model):
     tolerance: Decimal = F("容差", "金额、分数的填报数与计算数允许的差额", default=Decimal("0.01"), ge=0, le=1)
     rate_tolerance: Decimal = F("比率容差", "比率的填报数与计算数允许的差额（百分点）", default=Decimal("0.01"), ge=0, le=1)
     score_table_rate: bool = F("评分表显示得分率", "附件“绩效评价指标评分表”是否增加得分率一列", default=False)
+    form_layout: Optional[Text] = F("自评表样式", "附件“项目支出绩效自评表”的样式：cz2020（财预〔2020〕10号 附1，默认）、local（地方评价表）、"
+                                    "yitihua（一体化系统导出），或自定义样式文件的路径（相对于本文件）", None)
+    self_eval: SelfEvalRules = F("自评规则", "一体化系统和审核人员对项目自评表适用的规则：开关与参数", default_factory=SelfEvalRules)
 
     @model_validator(mode="after")
     def _bands_descending(self) -> "Settings":
@@ -214,6 +245,15 @@ class Settings(Model):
 
 
 # --- indicator tree ---------------------------------------------------------------------
+
+MEASURES = ("预算执行率", "资金到位率")
+NATURES = ("=", "≥", "≤")
+_NATURE_SPELLINGS = {">=": "≥", "＞＝": "≥", "≧": "≥", "<=": "≤", "＜＝": "≤", "≦": "≤", "＝": "=", "==": "="}
+
+
+def _nature(value: Any) -> Any:
+    return _NATURE_SPELLINGS.get(value.strip(), value.strip()) if isinstance(value, str) else value
+
 
 class Indicator(Model):
     name: Text = F("指标名称", "一级、二级或三级指标的名称")
@@ -230,6 +270,11 @@ class Indicator(Model):
     target: Optional[Str] = F("年度指标值", "年初设定的指标值（项目自评表用）", None)
     actual: Optional[Str] = F("实际完成值", "年末实际完成值（项目自评表用）", None)
     deviation: Optional[Str] = F("偏差原因分析及改进措施", "未完成或有偏差时的原因与措施", None)
+    measures: Optional[Literal[MEASURES]] = F(
+        "计分内容", "该末级指标就是预算执行率（或资金到位率）时填写；预算执行率作为指标计分时不再单列 10 分", None)
+    nature: Optional[Annotated[Literal[NATURES], BeforeValidator(_nature)]] = F(
+        "指标性质", "= 、≥（正向，越大越好）或 ≤（反向，越小越好）；不填时从年度指标值中的 ≥、≤、不低于、以内 等判断", None)
+    measure_unit: Optional[Str] = F("度量单位", "如 %、个、天（一体化系统导出的表格单列）", None)
     analysis: Optional[Str] = F("绩效分析", "在“具体绩效分析”中对该指标的文字分析", None)
     children: tuple["Indicator", ...] = F("下级指标", "下一层指标；末级指标不填", default=())
 
@@ -363,6 +408,7 @@ class LevelLine(Model):
     initial: Money = F("年初预算数", "万元")
     received: Optional[Money] = F("实际到位数", "万元", None)
     spent: Money = F("实际支出数", "万元")
+    budget: Optional[Money] = F("全年预算数", "调整后的全年预算（万元；项目自评表按资金级次列示时用）", None)
 
 
 class Shares(Model):
@@ -451,6 +497,9 @@ class Goals(Model):
 # --- project (project_self) -------------------------------------------------------------
 
 FUND_SOURCES = ("当年财政拨款", "上年结转资金", "其他资金")
+PROJECT_TERMS = ("经常性项目", "一次性项目")
+# The bases a project's 预算执行率 may be stated on, and the amount each one names.
+EXECUTION_BASES = {"全年预算数": "budget", "实际到位数": "received", "调整后预算数": "adjusted"}
 
 
 class ProjectInfo(Model):
@@ -460,6 +509,9 @@ class ProjectInfo(Model):
     type: Optional[Str] = F("项目类型", "如 运转类、特定目标类", None)
     period: Optional[Str] = F("实施周期", "如 2024年1月—12月", None)
     overview: Text = F("项目概况", "立项依据、主要内容、资金安排的概述")
+    term: Optional[Literal[PROJECT_TERMS]] = F("经常性/一次性", "经常性项目或一次性项目（地方评价表中打勾）", None)
+    leader: Optional[Str] = F("项目负责人", "项目负责人姓名", None)
+    phone: Optional[Str] = F("联系电话", "项目负责人的联系电话", None)
 
 
 class FundLine(Model):
@@ -468,15 +520,21 @@ class FundLine(Model):
     budget: Money = F("全年预算数", "调整后的全年预算（万元）")
     received: Optional[Money] = F("实际到位数", "万元", None)
     spent: Money = F("全年执行数", "万元")
+    adjusted: Optional[Money] = F("调整后预算数", "一体化系统中的调整后预算数（万元）", None)
 
 
 class ProjectFunds(Model):
     lines: tuple[FundLine, ...] = F("资金明细", "按资金来源分列", min_length=1)
-    weight: Weight = F("分值", "预算执行率的分值，通常为 10", Decimal(10))
+    weight: Optional[Weight] = F("分值", "预算执行率单列计分时的分值，不填为 10；作为指标体系中的末级指标（measures: 预算执行率）计分时不填", None)
+    execution_base: Literal[tuple(EXECUTION_BASES)] = F(
+        "预算执行率的基数", "全年预算数（默认，财预〔2020〕10号）、实际到位数（部分地方评价表）或调整后预算数（一体化系统）", "全年预算数")
     scoring: Literal["比例", "分档"] = F(
         "执行率计分方法", "比例：分值×执行率（不超过分值）；分档：100% 满分、80% 以上 7 分、60% 以上 5 分、其余 0 分（按分值折算）", "比例")
     stated_score: Optional[Points] = F("执行率得分（填报数）", "用于核对", None)
     stated_rate: Optional[Percent] = F("预算执行率（填报数）", "用于核对（%）", None)
+    stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "实际到位数÷全年预算数（%），用于核对", None)
+    stated_usage_rate: Optional[Percent] = F("资金使用率（填报数）", "全年执行数÷实际到位数（%），用于核对", None)
+    reason: Optional[Str] = F("执行偏差原因", "预算执行率偏低（或未执行完毕）的原因", None)
     by_level: tuple[LevelLine, ...] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列，用于附件“预算执行表”",
                                   default=())
 
@@ -502,6 +560,12 @@ AnswerScale = type("AnswerScale", (Model,), {
     **{key: F(title, f"该项计入满意度的比例（%），默认 {score}%", Decimal(score)) for key, title, score in ANSWERS},
     "__module__": __name__,
 })
+
+
+class Evaluator(Model):
+    name: Text = F("姓名", "评价人员姓名")
+    position: Optional[Str] = F("职务/职称", "如 财务科科长、会计师", None)
+    unit: Optional[Str] = F("单位", "所在单位或科室", None)
 
 
 class SurveyGroup(Model):
@@ -604,6 +668,7 @@ class ProjectSelfReport(ReportBase):
     project: ProjectInfo = F("项目基本情况", "项目名称、主管部门、实施单位、概况")
     funds: ProjectFunds = F("项目资金", "按来源分列的预算数与执行数")
     goals: tuple[AnnualGoal, ...] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
+    evaluators: tuple[Evaluator, ...] = F("评价人员", "参加自评的人员（地方评价表列示并签字）", default=())
 
 
 class KeyEvalReport(ReportBase):

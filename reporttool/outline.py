@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from .errors import InputError, Problem
-from .loading import field_title, problems_from_validation, source_of
+from .loading import field_title, source_of, validated
 from .model import REPORT_KINDS, Model, ReportBase
 from .view import SPECS, ListOf, report_view_class, view
 from .yamlio import load_file
@@ -143,12 +143,7 @@ def load_outline(path: str | Path) -> Outline:
     view's declared fields can ever be looked up.
     """
     data, src = load_file(path)
-    problems = []
-    try:
-        outline = Outline.model_validate(data)
-    except ValidationError as exc:
-        outline = None
-        problems = problems_from_validation(exc, Outline, data, src)
+    outline, problems = validated(Outline, data, src)
     problems += _structure_problems(data, src)
     if outline is not None:
         problems += _path_problems(outline, src)

@@ -23,6 +23,7 @@ from .document import Document, Table
 from .env import TemplateOutputError, make_env
 from .errors import Problem, TemplateProblem, UserError
 from .formats import FORMATS
+from .forms import FormLayout, layout_for
 from .model import ReportBase
 from .outline import Outline, load_outline
 from .sandbox import TemplateTimeout, time_limit
@@ -176,17 +177,18 @@ class TemplateSet:
 
     # --- building and rendering ----------------------------------------------------------------
 
-    def build(self, report: ReportBase, outline: Outline | None = None) -> Document:
+    def build(self, report: ReportBase, outline: Outline | None = None, form: FormLayout | None = None) -> Document:
         outline = outline or self.outline(report.kind)
+        layout = layout_for(report, form)
         r = view(report)
         name = kind_file(report.kind, "sections.j2")
         with self.running(name):
             macros = self.macros_template(report.kind).make_module({"r": r})
-            return build_document(r, outline, macros)
+            return build_document(r, outline, macros, layout)
 
-    def annex_tables(self, report: ReportBase, only: list[str] | None = None,
-                     outline: Outline | None = None) -> list[tuple[str, str, Table]]:
-        return annex_tables(view(report), outline or self.outline(report.kind), only)
+    def annex_tables(self, report: ReportBase, only: list[str] | None = None, outline: Outline | None = None,
+                     form: FormLayout | None = None) -> list[tuple[str, str, Table]]:
+        return annex_tables(view(report), outline or self.outline(report.kind), only, layout_for(report, form))
 
     @staticmethod
     def annex_document(report: ReportBase, tables: list[tuple[str, str, Table]]) -> Document:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from pydantic import BaseModel
 
 from . import filters
 from .model import (
-    ANSWERS, FUND_SOURCES, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds, DeptSelfReport, Department, ExpenseItem,
-    Goals, GradeBand, Income,
-    Indicator, KeyEvalProjectReport, KeyEvalReport, FundYearLine, YearFunds, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
+    ANSWERS, EXECUTION_BASES, FUND_SOURCES, FUNDING_LEVELS, KIND_TITLES, REPORT_KINDS, AssetItem, Assets, DeptFunds,
+    DeptSelfReport, Department, ExpenseItem, Goals, GradeBand, Income, Indicator, KeyEvalProjectReport, KeyEvalReport,
+    FundYearLine, YearFunds, LevelLine, Procurement, ProjectFunds, ProjectSelfReport, FundLine, ReportBase,
     Settings, Spending, Suggestion, Survey, SurveyGroup, TargetPoints, ThreePublic, Unit,
 )
 
@@ -126,6 +127,24 @@ class FundYear:
     subtotal: Any
 
 
+@dataclass(frozen=True, slots=True)
+class FundRow:
+    """One row of a form's funds block (年度资金总额, a source, a funding level), its rates on the declared base."""
+
+    label: str
+    initial: Optional[Figure]
+    adjusted: Optional[Figure]
+    budget: Optional[Figure]
+    received: Optional[Figure]
+    spent: Optional[Figure]
+    rate: Optional[Figure]
+    arrival_rate: Optional[Figure]
+
+
+FUND_ROW_FIELDS = {"label": Derived("行名", str), "initial": Derived("年初预算数"), "adjusted": Derived("调整后预算数"),
+                   "budget": Derived("全年预算数"), "received": Derived("实际到位数"), "spent": Derived("全年执行数"),
+                   "rate": Derived("执行率", description="按所填基数"), "arrival_rate": Derived("到位率")}
+
 SCORE_PART_FIELDS = {"name": Derived("名称", str), "weight": Derived("分值"), "score": Derived("得分"),
                      "rate": Derived("得分率", description="得分÷分值")}
 
@@ -221,6 +240,7 @@ def _build(obj: BaseModel, root: Any) -> Any:
 
 
 SPECS[ScorePart] = SCORE_PART_FIELDS
+SPECS[FundRow] = FUND_ROW_FIELDS
 SPECS[Figure] = {"value": Derived("数值", Decimal), "unit": Derived("单位", str), "base": Derived("基数", str),
                  "number": Derived("数字（不带单位）", str), "text": Derived("数字（带单位）", str),
                  "negative": Derived("是否为负", bool), "magnitude": Derived("绝对值")}
@@ -246,13 +266,57 @@ def report_view_class(kind: str) -> type:
 SCORE_RATE = "得分÷分值"
 
 
+_NUMBER_IN_TEXT = re.compile(r"\d[\d,，]*(?:\.\d+)?")
+_AT_LEAST = ("≥", ">", "＞", "不低于", "不少于", "不小于", "以上", "大于", "至少")
+_AT_MOST = ("≤", "<", "＜", "不高于", "不超过", "不多于", "不大于", "以内", "以下", "小于", "低于")
+
+
+def number_in(text: str | None) -> Decimal | None:
+    """The one number a 指标值 text holds ("≥95%", "100个", "≤ 3天"); None for qualitative text or several numbers."""
+    found = _NUMBER_IN_TEXT.findall(text or "")
+    if len(found) != 1:
+        return None
+    return Decimal(found[0].replace(",", "").replace("，", ""))
+
+
+# The longest phrase wins where two start at one place, so 不低于 is read before 低于 and 不大于 before 大于.
+_DIRECTION_WORDS = re.compile("|".join(sorted(map(re.escape, _AT_LEAST + _AT_MOST), key=len, reverse=True)))
+
+
+def direction(nature: str | None, target: str | None) -> str:
+    """≥, ≤ or =: as declared, else as the 指标值 text says it (不低于95% is ≥)."""
+    if nature:
+        return nature
+    found = _DIRECTION_WORDS.search(target or "")
+    if found is None:
+        return "="
+    return "≥" if found.group(0) in _AT_LEAST else "≤"
+
+
+SCORE_BY_DIRECTION = {"≥": "完成值÷指标值×分值", "=": "完成值÷指标值×分值", "≤": "指标值÷完成值×分值"}
+
+
 @derives(Indicator, is_leaf=Derived("末级指标", bool), total_weight=Derived("分值合计"),
-         total_score=Derived("得分合计"), rate=Derived("得分率", description=SCORE_RATE))
+         total_score=Derived("得分合计"), rate=Derived("得分率", description=SCORE_RATE),
+         direction=Derived("指标方向", str, "≥ 正向、≤ 反向、= 等于（未填指标性质时从指标值文字判断）"),
+         completion=Derived("完成比例", description="正向：完成值÷指标值；反向：指标值÷完成值（定量指标）"),
+         direction_score=Derived("按完成值计算的得分", description="完成比例（不超过 100%）×分值"))
 def _indicator(m: Indicator, v: dict, root: Any) -> dict:
     kids = v["children"]
     weight = v["weight"] if not kids else total((c.total_weight for c in kids), "weight")
     score = v["score"] if not kids else total((c.total_score for c in kids), "points")
-    return {"is_leaf": not kids, "total_weight": weight, "total_score": score, "rate": rate(score, weight, SCORE_RATE)}
+    way = direction(m.nature, m.target)
+    target, actual = number_in(m.target), number_in(m.actual)
+    completion = None
+    if not kids and target is not None and actual is not None:
+        part, whole = (target, actual) if way == "≤" else (actual, target)
+        completion = rate(part, whole, SCORE_BY_DIRECTION[way].removesuffix("×分值"))
+        if completion is None and way == "≤":  # nothing at all where at most some was allowed
+            completion = Figure(ONE, "pct", SCORE_BY_DIRECTION[way].removesuffix("×分值"))
+    return {"is_leaf": not kids, "total_weight": weight, "total_score": score, "rate": rate(score, weight, SCORE_RATE),
+            "direction": way, "completion": completion,
+            "direction_score": None if completion is None else Figure(min(completion.value, ONE) * m.weight, "points",
+                                                                     SCORE_BY_DIRECTION[way])}
 
 
 @derives(Department, staff_authorized=Derived("编制数合计"), staff_actual=Derived("实有人数合计"))
@@ -343,7 +407,7 @@ def _level_total(lines: tuple) -> Any:
     """The 合计 row of a by-level table, as one more line of the same kind."""
     if not lines:
         return None
-    parts = {key: total((getattr(line, key) for line in lines), "money") for key in ("initial", "received", "spent")}
+    parts = {key: total((getattr(line, key) for line in lines), "money") for key in ("initial", "received", "spent", "budget")}
     return view_class(LevelLine)(level="合计", **parts, rate=rate(parts["spent"], parts["initial"], LEVEL_RATE))
 
 
@@ -351,6 +415,7 @@ def _level_total(lines: tuple) -> Any:
          execution_base_label=Derived("基数名称", str), execution_rate=Derived("预算执行率"),
          arrival_rate=Derived("资金到位率"), usage_rate=Derived("资金使用率"), carryover_end=Derived("年末结转结余"),
          change_from_previous=Derived("较上年增减"), by_level_total=Derived("按资金级次合计", view_class(LevelLine)),
+         execution_rates=Derived("各基数上的执行率", ListOf(Figure), "决算支出分别除以年初预算数、调整后预算数"),
          basic_execution=Derived("基本支出执行率"), personnel_execution=Derived("人员经费执行率"),
          public_execution=Derived("公用经费执行率"), project_execution=Derived("项目支出执行率"))
 def _dept_funds(m: DeptFunds, v: dict, root: Any) -> dict:
@@ -361,6 +426,9 @@ def _dept_funds(m: DeptFunds, v: dict, root: Any) -> dict:
         "execution_base": base,
         "execution_base_label": label,
         "execution_rate": rate(final, base and base.total, f"决算支出÷{label}"),
+        "execution_rates": tuple(x for x in (rate(final, v["budget"] and v["budget"].total, "决算支出÷年初预算数"),
+                                             rate(final, v["adjusted_budget"] and v["adjusted_budget"].total,
+                                                  "决算支出÷调整后预算数")) if x),
         "arrival_rate": rate(m.received, base and base.total, f"实际到位数÷{label}"),
         "usage_rate": rate(final, income and income.total, "支出合计÷收入合计"),
         "carryover_end": None if income is None else Figure(income.total.value - final.value, "money"),
@@ -394,38 +462,94 @@ def _goals(m: Goals, v: dict, root: Any) -> dict:
 
 
 PROJECT_RATE = "全年执行数÷全年预算数"
+ARRIVAL_RATE = "实际到位数÷全年预算数"
+USAGE_RATE = "全年执行数÷实际到位数"
 
 
-@derives(FundLine, rate=Derived("执行率", description=PROJECT_RATE))
+def execution_on(base: str) -> str:
+    return f"全年执行数÷{base}"
+
+
+def _declared_base(root: Any) -> str:
+    funds = getattr(root, "funds", None)
+    return getattr(funds, "execution_base", None) or "全年预算数"
+
+
+@derives(FundLine, rate=Derived("执行率", description="全年执行数÷所填基数（默认全年预算数）"))
 def _fund_line(m: FundLine, v: dict, root: Any) -> dict:
-    return {"rate": rate(m.spent, m.budget, PROJECT_RATE)}
+    base = _declared_base(root)
+    return {"rate": rate(m.spent, getattr(m, EXECUTION_BASES[base]), execution_on(base))}
+
+
+def execution_leaf(report: Any) -> Any:
+    """The leaf of the indicator tree that scores 预算执行率 (a model Indicator), if the form puts it there."""
+    stack = list(getattr(report, "indicators", ()))
+    while stack:
+        node = stack.pop(0)
+        if not node.children and node.measures == "预算执行率":
+            return node
+        stack[:0] = node.children
+    return None
+
+
+def shown_levels(present: set[str]) -> list[str]:
+    """The funding levels a table lists: 中央, 省级, 市级, 区级 (县级 when used instead), 其他, and any other used."""
+    return [lv for lv in FUNDING_LEVELS if lv in present or lv in ("中央", "省级", "市级", "其他")
+            or (lv == "区级" and "县级" not in present)]
+
+
+def _fund_row(label: str, line: Any, base: str) -> FundRow:
+    def get(key: str) -> Any:
+        return getattr(line, key, None) if line is not None else None
+    return FundRow(label, get("initial"), get("adjusted"), get("budget"), get("received"), get("spent"),
+                   rate(get("spent"), get(EXECUTION_BASES[base]), execution_on(base)),
+                   rate(get("received"), get("budget"), ARRIVAL_RATE))
 
 
 @derives(ProjectFunds, initial=Derived("年初预算数合计"), budget=Derived("全年预算数合计"),
-         received=Derived("实际到位数合计"), spent=Derived("全年执行数合计"),
-         execution_rate=Derived("预算执行率", description=PROJECT_RATE),
-         arrival_rate=Derived("资金到位率", description="实际到位数÷全年预算数"),
+         received=Derived("实际到位数合计"), spent=Derived("全年执行数合计"), adjusted=Derived("调整后预算数合计"),
+         execution_rate=Derived("预算执行率", description="全年执行数÷所填基数（默认全年预算数）"),
+         execution_rates=Derived("各基数上的执行率", ListOf(Figure), "全年执行数分别除以全年预算数、实际到位数、调整后预算数"),
+         arrival_rate=Derived("资金到位率", description=ARRIVAL_RATE),
+         usage_rate=Derived("资金使用率", description=USAGE_RATE),
+         scored_as=Derived("作为指标计分", str, "预算执行率作为末级指标计分时，该指标的名称"),
+         execution_weight=Derived("预算执行率分值", description="单列时为所填分值（默认 10），作为指标时为该指标的分值"),
          score=Derived("预算执行率得分"), sources=Derived("按资金来源（官方表格的固定三行）", ListOf(view_class(FundLine))),
-         by_level_total=Derived("按资金级次合计", view_class(LevelLine)))
+         by_level_total=Derived("按资金级次合计", view_class(LevelLine)),
+         total_row=Derived("自评表·年度资金总额行", FundRow),
+         source_rows=Derived("自评表·按资金来源的行", ListOf(FundRow)),
+         level_rows=Derived("自评表·按资金级次的行", ListOf(FundRow)))
 def _project_funds(m: ProjectFunds, v: dict, root: Any) -> dict:
     lines = v["lines"]
-    sums = {key: total((getattr(line, key) for line in lines), "money") for key in ("initial", "budget", "received", "spent")}
-    execution = rate(sums["spent"], sums["budget"], PROJECT_RATE)
+    sums = {key: total((getattr(line, key) for line in lines), "money")
+            for key in ("initial", "budget", "received", "spent", "adjusted")}
+    base = m.execution_base
+    rates = tuple(r for b, key in EXECUTION_BASES.items() if (r := rate(sums["spent"], sums[key], execution_on(b))))
+    execution = rate(sums["spent"], sums[EXECUTION_BASES[base]], execution_on(base))
+    leaf = execution_leaf(root)
+    weight = leaf.weight if leaf is not None else (m.weight if m.weight is not None else Decimal(10))
     by_source = {line.source: line for line in lines}
-    return {**sums, "execution_rate": execution,
-            "arrival_rate": rate(sums["received"], sums["budget"], "实际到位数÷全年预算数"),
-            "score": Figure(_execution_score(m, execution), "points"),
+    by_level = {line.level: line for line in v["by_level"]}
+    return {**sums, "execution_rate": execution, "execution_rates": rates,
+            "arrival_rate": rate(sums["received"], sums["budget"], ARRIVAL_RATE),
+            "usage_rate": rate(sums["spent"], sums["received"], USAGE_RATE),
+            "scored_as": leaf.name if leaf is not None else None,
+            "execution_weight": Figure(weight, "weight"),
+            "score": Figure(_execution_score(m.scoring, weight, execution), "points"),
             "sources": tuple(by_source.get(s) for s in FUND_SOURCES),
-            "by_level_total": _level_total(v["by_level"])}
+            "by_level_total": _level_total(v["by_level"]),
+            "total_row": _fund_row("年度资金总额", types.SimpleNamespace(**sums), base),
+            "source_rows": tuple(_fund_row(s, by_source.get(s), base) for s in FUND_SOURCES),
+            "level_rows": tuple(_fund_row(lv, by_level.get(lv), base) for lv in shown_levels(set(by_level))) if by_level else ()}
 
 
-def _execution_score(m: ProjectFunds, execution: Figure | None) -> Decimal:
+def _execution_score(scoring: str, weight: Decimal, execution: Figure | None) -> Decimal:
     fraction = execution.value if execution else ZERO
-    if m.scoring == "比例":
-        return m.weight * min(fraction, ONE)
+    if scoring == "比例":
+        return weight * min(fraction, ONE)
     for floor, points in ((ONE, 10), (Decimal("0.8"), 7), (Decimal("0.6"), 5)):
         if fraction >= floor:
-            return m.weight * points / 10
+            return weight * points / 10
     return ZERO
 
 
@@ -617,11 +741,11 @@ def _report(m: ReportBase, v: dict, root: Any) -> dict:
 
 
 def _scored_outside_tree(m: ReportBase, v: dict) -> ScorePart | None:
-    """The project form scores 预算执行率 beside the indicator tree."""
-    if not isinstance(m, ProjectSelfReport):
+    """财预〔2020〕10号 scores 预算执行率 beside the indicator tree; local forms score it as a leaf inside it."""
+    if not isinstance(m, ProjectSelfReport) or v["funds"].scored_as is not None:
         return None
     f = v["funds"]
-    return ScorePart("预算执行率", f.weight, f.score, rate(f.score, f.weight, SCORE_RATE))
+    return ScorePart("预算执行率", f.execution_weight, f.score, rate(f.score, f.execution_weight, SCORE_RATE))
 
 
 def leaves(node: Any) -> list[Any]:

@@ -201,3 +201,30 @@ FAILING["date.other_year"] = ("dept", _set("title", "某某局2023年部门整�
 
 WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
             "date.other_year", "tree.duplicate_name", "tree.uneven"}
+
+# The self-evaluation rule pack (reporttool/selfeval_rules.py).
+ONLINE = "indicators.0.children.1.children.0"     # 线上审批率: weight 15, ≥95%, 100%
+ENTRUSTED = "indicators.0.children.0.children.1"  # 园区委托办理事项数: weight 10, 12项
+FAILING["selfeval.execution_leaf"] = ("project", _set(ENTRUSTED + ".measures", "预算执行率"), "funds.weight",
+                                      "预算执行率已作为指标「园区委托办理事项数」计分（分值 10），此处不应再填写分值（删去 funds.weight）")
+FAILING["selfeval.indicator_score"] = ("project", _set(ONLINE + ".actual", "90%"), "indicators[0].children[1].children[0].score",
+                                       "所填 15.00 与按完成值÷指标值×分值（指标值 ≥95%，完成值 90%）计算的 14.21 不符（相差 0.79）")
+FAILING["selfeval.deviation_reason"] = ("project", _set("indicators.1.children.1.children.0.deviation", _DELETE),
+                                        "indicators[1].children[1].children[0]",
+                                        "得分 8.00 低于分值 10，请填写偏差原因分析及改进措施（deviation）")
+FAILING["selfeval.low_execution_reason"] = ("project", _set("funds.lines.0.spent", 80), "funds",
+                                            "预算执行率 88.89%（全年执行数÷全年预算数）低于 90.00%，请说明原因（funds.reason）")
+FAILING["selfeval.score_cap"] = ("project", _chain(_set("settings", {"self_eval": {"score_cap": True}}),
+                                                   _set("funds.lines.0.spent", 70), _set("funds.reason", "部分合同跨年支付。")),
+                                 "stated_total_score", "预算执行率 77.78% 低于 80.00%，总分不应超过 89.00 分，现为 95.78 分")
+FAILING["selfeval.over_target"] = ("project", _set("indicators.1.children.0.children.0.target", "≥50%"),
+                                   "indicators[1].children[0].children[0].actual",
+                                   "完成值 80%以上 超过年度指标值 ≥50% 的 60.00%（超过 30.00% 视为偏离：指标值是否定得偏低，或完成值有误？）")
+FAILING["selfeval.required_dimensions"] = ("project", _set("indicators.2", _DELETE), "indicators",
+                                           "指标体系中没有“满意度”类指标（产出、效益、满意度指标均应设置）")
+FAILING["selfeval.placeholder"] = ("project", _set(ENTRUSTED + ".actual", "/"), "indicators[0].children[0].children[1].actual",
+                                   "只填了占位符“/”，请填写实际内容（不适用的指标应删去并说明）")
+FAILING["selfeval.arrival_full_marks"] = ("project", _chain(_set("funds.lines.0.received", 85), _set(ENTRUSTED + ".measures", "资金到位率")),
+                                          "indicators[0].children[0].children[1].score",
+                                          "资金到位率 94.44%（实际到位数÷全年预算数）低于 100%，本指标却得满分 10.00")
+WARNINGS |= {"selfeval.over_target", "selfeval.placeholder", "selfeval.arrival_full_marks"}

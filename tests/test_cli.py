@@ -255,7 +255,7 @@ def test_help_and_usage_errors_in_chinese():
     missing = run("render")
     assert missing.exit_code == 2 and "缺少参数" in missing.output and "Missing" not in missing.output
     typo = run("render", str(PROJECT_EXAMPLE), "--formt", "md")
-    assert typo.exit_code == 2 and "没有这个选项：--formt（是否想写 --force、--format？）" in typo.output
+    assert typo.exit_code == 2 and "没有这个选项：--formt（是否想写 --force、--form、--format？）" in typo.output
 
 
 def test_marks_fall_back_on_a_gbk_console(monkeypatch):

@@ -57,7 +57,8 @@ def _cell(table: Table, col: int, cell: Cell, widths: list[int]) -> str:
         props.append("<w:vMerge/>")
     props.append('<w:vAlign w:val="center"/>')
     text = "" if cell.covered else cell.text
-    return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{_para(text, 'rtTableText', table.align_of(col, cell), cell.bold)}</w:tc>"
+    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24)
+    return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{para}</w:tc>"
 
 
 def table_xml(table: Table) -> Markup:
