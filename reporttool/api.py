@@ -15,7 +15,7 @@ from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
 from .errors import ERROR, Problem, UserError, ValidationFailed
 from .formats import ANNEX_FORMATS, FORMATS as _REGISTRY, REPORT_FORMATS, describe
-from .forms import FormLayout, layout_for
+from .forms import FormLayout
 from .loading import load, source_of
 from .model import ReportBase
 from .outline import Outline, outline_problems
@@ -36,12 +36,8 @@ def outline_for(report: ReportBase, outline: Outline | None, templates: Template
 
 
 def validate(report: ReportBase, outline: Outline | None = None, templates: TemplateSet | None = None) -> list[Problem]:
-    """Every rule problem (errors and warnings) of a loaded report, in file order.
-
-    A form layout named in ``settings.form_layout`` is read here too, so a wrong name or a bad file is found early.
-    """
+    """Every rule problem (errors and warnings) of a loaded report, in file order."""
     templates = templates or template_set()
-    layout_for(report)
     problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
 

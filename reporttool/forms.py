@@ -138,13 +138,19 @@ def choices() -> str:
 
 
 def resolve(spec: str, folder: Path | None = None) -> FormLayout:
-    """A layout by built-in name or by file path (relative to ``folder`` when given)."""
+    """A layout by built-in name or by file path.
+
+    With ``folder`` (a layout named inside a report) the file must lie in the report's folder or below it:
+    a report handed to us must not make us read files elsewhere. A path given on the command line is the user's own.
+    """
     name = _named(spec.strip())
     if name is not None:
         return builtin(name)
     path = Path(spec)
-    if folder is not None and not path.is_absolute():
-        path = folder / path
+    if folder is not None:
+        path = (folder / path).resolve()
+        if not path.is_relative_to(folder.resolve()):
+            raise InputError(f"自评表样式文件“{spec}”不在报告所在的文件夹内；请把样式文件放在报告旁边，或用 --form 指定")
     if not path.is_file():
         raise InputError(f"找不到自评表样式“{spec}”：既不是内置样式（{choices()}），也不是样式文件")
     return load_layout(path)
@@ -158,7 +164,8 @@ def layout_for(report: ReportBase, chosen: FormLayout | None = None) -> FormLayo
     if spec is None:
         return builtin(DEFAULT)
     src = source_of(report)
-    folder = Path(src.file).parent if src.file and not src.file.startswith("<") else None
+    # a report read from text (an upload) has no folder: only the built-in layouts, never a file
+    folder = Path(src.file).parent if src.file and not src.file.startswith("<") else Path("/nonexistent-folder")
     try:
         return resolve(spec, folder)
     except InputError as exc:

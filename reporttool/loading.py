@@ -166,6 +166,9 @@ def parse(data: dict, src: Source) -> ReportBase:
         problems = problems_from_validation(exc, model, data, src)
         raise InputError("输入不符合要求", sorted(problems, key=lambda p: (p.line or 0, p.column or 0))) from None
     report._source = src
+    if report.settings.form_layout is not None:
+        from .forms import layout_for  # forms reads files with this module's helpers
+        layout_for(report)  # a wrong layout name or a bad layout file is an input error, found on loading
     return report
 
 

@@ -331,3 +331,11 @@ def test_project_funds_lines_out_of_place(tmp_path):
         ("funds.lines[0].year", "年度 2020 不在评价时段 2021—2023年 之内"),
         ("funds.lines[4]", "2022年的其他行写了子项目名称，这一行没有；同一年度各行都写或都不写"),
     ]
+
+
+def test_key_evaluation_without_target_points(tmp_path):
+    data = example_data(HONGYUN_EXAMPLE)
+    del data["target_points"]
+    report, problems, md = render_md(tmp_path, data)
+    assert [p for p in problems if p.severity == "error"] == []
+    assert "绩效目标实现情况" not in md and "评价点" not in md

@@ -234,3 +234,21 @@ def test_every_layout_fits_the_page_and_keeps_numbers_whole(tmp_path):
             assert {"128.00", "96.43%", "40.00"} <= words and "经常性项目（√）" in text
         if "yitihua" in pdf.name and "docx" in pdf.name:
             assert "≤100" in text and "调整" in text
+
+
+def test_a_report_cannot_name_a_layout_file_outside_its_folder(tmp_path, local):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("name: x\n", encoding="utf-8")
+    (tmp_path / "r").mkdir()
+    local["settings"]["form_layout"] = "../elsewhere.yaml"
+    with pytest.raises(rt.UserError) as info:
+        rt.load(write(tmp_path / "r", local))
+    assert info.value.problems[0].message == (
+        "自评表样式文件“../elsewhere.yaml”不在报告所在的文件夹内；请把样式文件放在报告旁边，或用 --form 指定")
+    local["settings"]["form_layout"] = str(outside)  # an absolute path is outside too
+    with pytest.raises(rt.UserError):
+        rt.load(write(tmp_path / "r", local))
+    import yaml
+    local["settings"]["form_layout"] = "elsewhere.yaml"  # a report read from text has no folder at all
+    with pytest.raises(rt.UserError):
+        rt.load_text(yaml.safe_dump(local, allow_unicode=True), "<上传>")
