@@ -322,6 +322,10 @@ def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pro
                                 f"按预算执行率 {f.execution_rate.number if f.execution_rate else '—'}、{f.scoring}法计算的得分")
 
 
+def _fund_line_label(line: Any) -> str:
+    return f"「{line.name}」{line.year}年" if line.name else f"{line.year}年"
+
+
 def year_funds_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     """The multi-year funds table of a project key evaluation: its rows, shares, rates and totals."""
     if not isinstance(report, KeyEvalProjectReport):
@@ -330,7 +334,7 @@ def year_funds_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
     seen: dict[tuple, int] = {}
     for i, line in enumerate(report.funds.lines):
         path = ("funds", "lines", i)
-        what = f"「{line.name}」{line.year}年" if line.name else f"{line.year}年"
+        what = _fund_line_label(line)
         if (line.year, line.name) in seen:
             yield src.problem(path, f"{what}的资金重复填写（第 {seen[line.year, line.name] + 1} 行已填）",
                               title="项目资金·资金明细", rule="money.fund_lines")
@@ -346,7 +350,7 @@ def year_funds_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Proble
     for year in f.years:
         for line in year.lines:
             path = ("funds", "lines", seen[line.year, line.name])
-            what = f"「{line.name}」{line.year}年" if line.name else f"{line.year}年"
+            what = _fund_line_label(line)
             yield from _share_rule(src, path + ("stated_share",), f"{what}资金占比", "money.fund_shares",
                                    line.stated_share, line.share, rtol, "当年预算安排小计为零",
                                    line.share_of_total, line.spent_share)
