@@ -33,7 +33,7 @@ def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False)
 
 
 def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) -> Document:
-    doc = Document(kind=r.kind, title=r.report_title)
+    doc = Document(kind=r.kind, title=r.report_title, author=r.signer)
     blocks = doc.blocks
 
     def body(section: Section) -> None:
@@ -77,9 +77,9 @@ def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) ->
 
     visit(outline.sections, 1)
     plan = annex_plan(r, outline.annexes)
-    if plan:
-        names = "；".join(f"{n}.{a.title}" for n, a in plan)
-        blocks.append(Paragraph(f"附件：{names}"))
+    # One annex a line, the later ones under the first (GB/T 9704): "附件：" is three characters wide.
+    for i, (n, a) in enumerate(plan):
+        blocks.append(Paragraph(f"{'附件：' if i == 0 else '　　　'}{n}.{a.title}"))
     blocks.append(Signature(r.signer, r.signed_on))
     blocks.extend(annex_blocks(annex_tables(r, outline, layout=layout)))
     return doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Optional, Union
@@ -108,6 +109,8 @@ class Document:
     kind: str
     title: str
     blocks: list[Block] = field(default_factory=list)
+    author: str = "reporttool"  # the file's properties: who signs it, when it was made (W3CDTF, UTC)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]

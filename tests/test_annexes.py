@@ -159,9 +159,11 @@ def test_full_report_appends_annexes_each_on_a_new_page():
         previous = label._p.getprevious()
         assert previous.xpath(".//w:br[@w:type='page']"), label.text
     body = [p.text for p in docx.doc.paragraphs]
-    assert "附件：1.绩效评价指标评分表；2.问题清单；3.预算执行表" in body
-    assert body.index("附件：1.绩效评价指标评分表；2.问题清单；3.预算执行表") < body.index("昆明市西山区政务服务管理局") < body.index("附件1")
+    first = body.index("附件：1.绩效评价指标评分表")  # one annex a line, the later ones under the first (GB/T 9704)
+    assert body[first:first + 3] == ["附件：1.绩效评价指标评分表", "　　　2.问题清单", "　　　3.预算执行表"]
+    assert first < body.index("昆明市西山区政务服务管理局") < body.index("附件1")
     md = files["md"].decode()
+    assert "\n附件：1.绩效评价指标评分表\n\n　　　2.问题清单\n\n　　　3.预算执行表\n" in md
     assert md.count('<div style="page-break-after: always"></div>') == 3
 
 

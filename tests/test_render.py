@@ -208,3 +208,25 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
         rt.render(report, outdir=tmp_path)
     assert docx.read_bytes() == old
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_word_file_properties_and_fonts():
+    import datetime
+    import io
+    import zipfile
+    report = rt.load(DEPT_EXAMPLE)
+    data = rt.render_bytes(report, ["docx"])["docx"]
+    props = read_docx(data).doc.core_properties
+    assert props.title == rt.view(report).report_title and props.author == "昆明市西山区政务服务管理局"
+    assert props.last_modified_by == "reporttool"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert abs((props.created.replace(tzinfo=datetime.timezone.utc) - now).total_seconds()) < 600
+    assert props.modified == props.created
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        app = z.read("docProps/app.xml").decode()
+        fonts = z.read("word/fontTable.xml").decode()
+    assert "<Application>reporttool</Application>" in app and "Macintosh" not in app
+    # the official fonts, each with the face Word or WPS falls back to
+    assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts
+    assert '<w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/>' in fonts
+    assert "ＭＳ" not in fonts

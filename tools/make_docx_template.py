@@ -6,7 +6,9 @@ The .docx is committed; edit it in Word if you prefer, keeping the Jinja tags in
 
 from __future__ import annotations
 
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -193,6 +195,40 @@ def build(path: Path) -> None:
 
     page_number_footer(section)
     doc.save(path)
+    finish_package(path)
+
+
+# The Chinese fonts the styles name, each with the face Word or WPS uses where the official font is missing.
+FONT_TABLE = ((FANGSONG, "仿宋"), (KAITI, "楷体"), (XIAOBIAOSONG, "宋体"), (HEITI, "SimHei"), (SONGTI, "SimSun"))
+
+
+def _font_table() -> str:
+    fonts = "".join(
+        f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/><w:family w:val="roman"/>'
+        f'<w:pitch w:val="variable"/></w:font>' for name, alt in FONT_TABLE)
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+            f'{fonts}<w:font w:name="Times New Roman"><w:charset w:val="00"/><w:family w:val="roman"/>'
+            '<w:pitch w:val="variable"/></w:font></w:fonts>')
+
+
+def finish_package(path: Path) -> None:
+    """What python-docx cannot write: properties filled at render time, reporttool as the application, our fonts."""
+    with zipfile.ZipFile(path) as z:
+        parts = {info.filename: z.read(info) for info in z.infolist()}
+    core = parts["docProps/core.xml"].decode()
+    core = re.sub(r"<dc:creator>.*?</dc:creator>", "<dc:creator>{{ doc.author }}</dc:creator>", core)
+    core = re.sub(r"<cp:lastModifiedBy\s*/>|<cp:lastModifiedBy>.*?</cp:lastModifiedBy>",
+                  "<cp:lastModifiedBy>reporttool</cp:lastModifiedBy>", core)
+    core = re.sub(r"(<dcterms:(created|modified) [^>]*>)[^<]*", r"\1{{ doc.created }}", core)
+    app = parts["docProps/app.xml"].decode()
+    app = re.sub(r"<Application>.*?</Application>", "<Application>reporttool</Application>", app)
+    app = re.sub(r"\s*<(Template|AppVersion)>.*?</\1>", "", app)
+    parts.update({"docProps/core.xml": core.encode(), "docProps/app.xml": app.encode(),
+                  "word/fontTable.xml": _font_table().encode()})
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
 
 
 if __name__ == "__main__":
