@@ -33,7 +33,7 @@ def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False)
 
 
 def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) -> Document:
-    doc = Document(kind=r.kind, title=r.report_title, author=r.signer)
+    doc = Document(kind=r.kind, title=r.report_title, author=r.signer, page_numbers=r.settings.page_numbers)
     blocks = doc.blocks
 
     def body(section: Section) -> None:

@@ -111,6 +111,7 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     author: str = "reporttool"  # the file's properties: who signs it, when it was made (W3CDTF, UTC)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    page_numbers: str = "单双页分置"  # or 居中 (settings.page_numbers)
 
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]

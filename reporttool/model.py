@@ -232,6 +232,8 @@ class Settings(Model):
     tolerance: Decimal = F("容差", "金额、分数的填报数与计算数允许的差额", default=Decimal("0.01"), ge=0, le=1)
     rate_tolerance: Decimal = F("比率容差", "比率的填报数与计算数允许的差额（百分点）", default=Decimal("0.01"), ge=0, le=1)
     score_table_rate: bool = F("评分表显示得分率", "附件“绩效评价指标评分表”是否增加得分率一列", default=False)
+    page_numbers: Literal["单双页分置", "居中"] = F(
+        "页码位置", "单双页分置：单页居右、双页居左，各空一字（GB/T 9704，默认）；居中：每页居中", "单双页分置")
     form_layout: Optional[Text] = F("自评表样式", "附件“项目支出绩效自评表”的样式：cz2020（财预〔2020〕10号 附1，默认）、local（地方评价表）、"
                                     "yitihua（一体化系统导出），或自定义样式文件的路径（相对于本文件）", None)
     self_eval: SelfEvalRules = F("自评规则", "一体化系统和审核人员对项目自评表适用的规则：开关与参数", default_factory=SelfEvalRules)

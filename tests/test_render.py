@@ -9,7 +9,7 @@ import pytest
 import reporttool as rt
 from reporttool.errors import TemplateProblem, ValidationFailed
 from reporttool.templates import TemplateSet
-from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, figures, write
+from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, example_data, figures, write
 from tests.docx_reader import md_headings, read_docx
 
 
@@ -230,3 +230,26 @@ def test_word_file_properties_and_fonts():
     assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/>' in fonts
     assert '<w:font w:name="方正小标宋简体"><w:altName w:val="宋体"/>' in fonts
     assert "ＭＳ" not in fonts
+
+
+def test_page_numbers_outside_edge_or_centred(tmp_path):
+    import io
+    import re
+    import zipfile
+
+    def footers(data: bytes) -> dict[str, str]:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            settings = z.read("word/settings.xml").decode()
+            assert "<w:evenAndOddHeaders/>" in settings
+            return {n: re.search(r"<w:pPr>.*?</w:pPr>", z.read(n).decode()).group(0)
+                    for n in z.namelist() if re.fullmatch(r"word/footer\d+\.xml", n)}
+
+    report = rt.load(DEPT_EXAMPLE)
+    ppr = sorted(footers(rt.render_bytes(report, ["docx"])["docx"]).values())
+    # odd pages right, even pages left, one 4号 character (280 twips) in from the edge (GB/T 9704)
+    assert [('w:right="280"' in p and '<w:jc w:val="right"/>' in p, 'w:left="280"' in p and '<w:jc w:val="left"/>' in p)
+            for p in ppr] in ([(True, False), (False, True)], [(False, True), (True, False)])
+    data = example_data(DEPT_EXAMPLE)
+    data["settings"] = {"page_numbers": "居中"}
+    ppr = footers(rt.render_bytes(rt.load(write(tmp_path, data)), ["docx"])["docx"]).values()
+    assert all('<w:jc w:val="center"/>' in p and '="0"' in p for p in ppr) and len(ppr) == 2

@@ -16,7 +16,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor, Twips
 
 FANGSONG = "仿宋_GB2312"
 HEITI = "黑体"
@@ -24,6 +24,7 @@ KAITI = "楷体_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
 SONGTI = "宋体"
 LINE = Pt(28.95)  # 22 lines in the 225 mm text block
+PAGE_INDENT_MARK = 281
 
 
 def set_fonts(rpr_owner, name: str) -> None:
@@ -82,11 +83,19 @@ def tag(doc, text: str, style: str = "Normal", font: str | None = None):
     return p
 
 
-def page_number_footer(section) -> None:
-    footer = section.footer
-    p = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def page_number_footer(paragraph, side: str) -> None:
+    """— N — in 4号 宋体, one character in from the page's outer edge (GB/T 9704); ``side`` is left or right.
+
+    The alignment is a tag, filled at rendering: ``settings.page_numbers: 居中`` centres both.
+    """
+    p = paragraph
     p.paragraph_format.first_line_indent = Pt(0)
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
+    # one 4号 character in; 281 twips marks the attribute finish_package turns into a tag
+    if side == "right":
+        p.paragraph_format.right_indent = Twips(PAGE_INDENT_MARK)
+    else:
+        p.paragraph_format.left_indent = Twips(PAGE_INDENT_MARK)
 
     def run(text=None, fld=None, instr=None):
         r = p.add_run(text or "")
@@ -193,7 +202,9 @@ def build(path: Path) -> None:
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
 
-    page_number_footer(section)
+    doc.settings.odd_and_even_pages_header_footer = True
+    page_number_footer(section.footer.paragraphs[0], "right")            # odd pages
+    page_number_footer(section.even_page_footer.paragraphs[0], "left")   # even pages
     doc.save(path)
     finish_package(path)
 
@@ -224,6 +235,12 @@ def finish_package(path: Path) -> None:
     app = parts["docProps/app.xml"].decode()
     app = re.sub(r"<Application>.*?</Application>", "<Application>reporttool</Application>", app)
     app = re.sub(r"\s*<(Template|AppVersion)>.*?</\1>", "", app)
+    for name in [n for n in parts if re.fullmatch(r"word/footer\d*\.xml", n)]:
+        xml = parts[name].decode()
+        for side in ("left", "right"):
+            xml = xml.replace(f'<w:jc w:val="{side}"/>', f"<w:jc w:val=\"{{{{ 'center' if doc.page_numbers == '居中' else '{side}' }}}}\"/>")
+        xml = xml.replace(f'"{PAGE_INDENT_MARK}"', "\"{{ 0 if doc.page_numbers == '居中' else 280 }}\"")
+        parts[name] = xml.encode()
     parts.update({"docProps/core.xml": core.encode(), "docProps/app.xml": app.encode(),
                   "word/fontTable.xml": _font_table().encode()})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
