@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import TEXT_WIDTH_MM, Cell, Column, Table, display_width, header_row, span, wide
+from .document import CELL_MARGINS_MM, PT_MM, TEXT_WIDTH_MM, Cell, Column, Table, header_row, span, text_mm, wide
 from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
 from .model import PROJECT_TERMS
 from .tables import figure_cell, survey_table
@@ -95,14 +95,6 @@ def score_table(r: Any) -> Table:
 # Blocks share one grid as wide as the widest block; a narrower block lets one text column span the rest.
 # Widths come from the content: a number never wraps, text shares what is left.
 
-PT_MM = Decimal("0.3528")
-CELL_MARGINS_MM = Decimal("3.6")  # 80 twips each side, and a little room
-
-
-def text_mm(text: str, size_pt: Decimal) -> Decimal:
-    """How wide a line of text prints: CJK characters a full em, the rest a little over half."""
-    ems = sum(Decimal(1) if display_width(c) == 2 else Decimal("0.55") for c in text)
-    return ems * size_pt * PT_MM + CELL_MARGINS_MM
 
 
 @dataclass

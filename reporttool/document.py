@@ -58,14 +58,41 @@ class Column:
 
 
 TEXT_WIDTH_MM = 156  # A4 less the official-document margins (28 + 26 mm)
+TABLE_PT = Decimal(12)  # 小四, the tables' type size
+PT_MM = Decimal("0.3528")
+CELL_MARGINS_MM = Decimal("3.6")  # 80 twips each side, and a little room
 
 
-def fit_width(columns: list[Column]) -> list[Column]:
-    """Narrow the columns in proportion when together they are wider than the text block."""
-    width = sum(c.width_mm for c in columns)
-    if width <= TEXT_WIDTH_MM:
-        return columns
-    return [Column(c.title, round(c.width_mm * TEXT_WIDTH_MM / width, 1), c.align) for c in columns]
+def text_mm(text: str, size_pt: Decimal) -> Decimal:
+    """How wide a line of text prints: CJK characters a full em, the rest a little over half."""
+    ems = sum(Decimal(1) if display_width(c) == 2 else Decimal("0.55") for c in text)
+    return ems * size_pt * PT_MM + CELL_MARGINS_MM
+
+
+def fit_width(columns: list[Column], rows: list[list[Cell]] = ()) -> list[Column]:
+    """Columns that fit the text block without breaking a number.
+
+    A column holding numbers is at least as wide as its widest number prints (bold a little wider);
+    when the columns are wider than the page, only what each has beyond that gives way, in proportion.
+    """
+    need = [Decimal(0)] * len(columns)
+    cells = [(i, c) for row in rows for i, c in enumerate(row) if not c.covered and c.colspan == 1]
+    numeric = {i for i, c in cells if c.number is not None}
+    two, four = text_mm("字字", TABLE_PT), text_mm("字字字字", TABLE_PT)
+    for i, cell in cells:
+        if cell.number is not None:
+            need[i] = max(need[i], text_mm(cell.text, TABLE_PT) * (Decimal("1.08") if cell.bold else 1))
+        elif i in numeric:  # a number column's title may wrap, two characters a line
+            need[i] = max(need[i], two)
+        else:  # a label: four characters a line before it wraps
+            need[i] = max(need[i], min(text_mm(cell.text, TABLE_PT), four))
+    widths = [max(Decimal(str(c.width_mm)), n) for c, n in zip(columns, need)]
+    over = sum(widths) - TEXT_WIDTH_MM
+    if over > 0:
+        slack = [w - n for w, n in zip(widths, need)]
+        scale = max(Decimal(0), 1 - over / sum(slack)) if sum(slack) else Decimal(1)
+        widths = [n + s * scale for n, s in zip(need, slack)]
+    return [Column(c.title, round(float(w), 1), c.align) for c, w in zip(columns, widths)]
 
 
 @dataclass

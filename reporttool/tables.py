@@ -79,7 +79,7 @@ def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table
         cols += [Column(title, 16, "right") for _, title, _ in ANSWERS] + [Column("回答总数", 18, "right")]
     else:
         cols += [Column("有效问卷（份）", 24, "right"), Column("满意问卷（份）", 24, "right")]
-    cols += [Column("满意度", 22, "right")] + ([Column("权重", 18, "right"), Column("加权满意度", 24, "right")] if weighted else [])
+    cols += [Column("满意度", 24, "right")] + ([Column("权重", 20, "right"), Column("加权满意度", 28, "right")] if weighted else [])
     rows = [header_row([c.title for c in cols])]
     for g in s.groups:
         if by_answers:
@@ -93,7 +93,7 @@ def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table
         blanks = len(ANSWERS) if by_answers else 1
         rows.append([Cell("合计", bold=True)] + [Cell("")] * blanks + [figure_cell(s.samples, True), Cell("")]
                     + ([figure_cell(s.weight_total, True), figure_cell(s.overall, True)] if weighted else []))
-    return Table(columns=fit_width(cols), rows=rows, caption=caption)
+    return Table(columns=fit_width(cols, rows), rows=rows, caption=caption)
 
 
 def dept_project_goals(r: Any) -> Table:

@@ -96,3 +96,15 @@ def test_annex_workbook_opens(pdf_texts, example):
     text = pdf_texts[example.stem + "-附件.xlsx"]
     assert "绩效评价指标评分表" in text
     assert rt.view(rt.load(example)).total_score.number in text
+
+
+@pytest.mark.parametrize("example, rows", [
+    ("hongyun-2023-key-eval", (r"合计\s+350\s+100\.00%\s+99\.69%", r"部门工作人员\s+50\s+50\s+100\.00%\s+30\.00%\s+30\.00%")),
+    ("qingshi-2021-2023-project-key-eval", (r"受益群众\s+260\s+95\s+30\s+10\s+5\s+400\s+87\.19%\s+80\.00%\s+69\.75%",
+                                            r"合计\s+440\s+100\.00%\s+88\.50%")),
+])
+def test_survey_table_figures_whole(pdf_texts, example, rows):
+    """The survey table's numbers each on one line: a column is never narrower than its widest figure."""
+    layout = pdf_texts[example + ".docx.layout"]
+    for row in rows:
+        assert re.search(row, layout), row

@@ -253,3 +253,23 @@ def test_page_numbers_outside_edge_or_centred(tmp_path):
     data["settings"] = {"page_numbers": "居中"}
     ppr = footers(rt.render_bytes(rt.load(write(tmp_path, data)), ["docx"])["docx"]).values()
     assert all('<w:jc w:val="center"/>' in p and '="0"' in p for p in ppr) and len(ppr) == 2
+
+
+def test_short_tables_and_totals_are_kept_together():
+    from reporttool.formats.docx import table_xml
+    from reporttool.tables import score_summary
+    from reporttool.annexes import score_table
+    r = rt.view(rt.load(DEPT_EXAMPLE))
+
+    def kept(table) -> list[bool]:
+        rows = str(table_xml(table)).split("<w:tr>")[1:]
+        return ["<w:keepNext/>" in row for row in rows]
+
+    short = score_summary(r)  # 5 rows: none may be left alone on a page
+    assert kept(short) == [True] * (len(short.rows) - 1) + [False]
+    assert "<w:keepNext/>" in str(table_xml(short)).split("<w:tbl>")[0]  # caption and unit stay with it
+    long = score_table(r)      # the rows above each 小计 and the 合计 keep with them; others may break
+    flags = kept(long)
+    totals = [i for i, row in enumerate(long.rows) if row[0].text in ("小计", "合计") or
+              any(c.text in ("小计", "合计") for c in row if not c.covered)]
+    assert len(long.rows) > 8 and all(flags[i - 1] for i in totals) and not all(flags[:-1])

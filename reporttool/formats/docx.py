@@ -39,13 +39,25 @@ def _run(text: str, bold: bool, size: int) -> str:
     return f"<w:r>{rpr}{'<w:br/>'.join(parts)}</w:r>"
 
 
-def _para(text: str, style: str, align: str, bold: bool = False, size: int = 24) -> str:
+def _para(text: str, style: str, align: str, bold: bool = False, size: int = 24, keep: bool = False) -> str:
     jc = {"left": "left", "center": "center", "right": "right"}[align]
-    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:jc w:val="{jc}"/></w:pPr>'
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}<w:jc w:val="{jc}"/></w:pPr>'
             f"{_run(text, bold, size) if text else ''}</w:p>")
 
 
-def _cell(table: Table, col: int, cell: Cell, widths: list[int]) -> str:
+KEEP_WHOLE_ROWS = 8  # a table this short never splits across pages
+TOTAL_LABELS = frozenset({"合计", "小计", "总计", "总分"})
+
+
+def _keep_with_next(table: Table, r: int) -> bool:
+    """Whether row ``r`` stays on the page of the row after it: all rows of a short table, the row above a total."""
+    if r >= len(table.rows) - 1:
+        return False
+    return len(table.rows) <= KEEP_WHOLE_ROWS or any(
+        c.text in TOTAL_LABELS for c in table.rows[r + 1] if not c.covered)
+
+
+def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = False) -> str:
     span = cell.colspan
     width = sum(widths[col:col + span])
     props = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
@@ -57,17 +69,18 @@ def _cell(table: Table, col: int, cell: Cell, widths: list[int]) -> str:
         props.append("<w:vMerge/>")
     props.append('<w:vAlign w:val="center"/>')
     text = "" if cell.covered else cell.text
-    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24)
+    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24, keep)
     return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{para}</w:tc>"
 
 
 def table_xml(table: Table) -> Markup:
     widths = [round(c.width_mm * TWIPS_PER_MM) for c in table.columns]
     out = []
+    # the caption and unit line stay with the table
     if table.caption:
-        out.append(_para(table.caption, "rtTableCaption", "center", bold=True, size=28))
+        out.append(_para(table.caption, "rtTableCaption", "center", bold=True, size=28, keep=True))
     if table.unit:
-        out.append(_para(table.unit, "rtTableUnit", "right", size=21))
+        out.append(_para(table.unit, "rtTableUnit", "right", size=21, keep=True))
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
     out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
@@ -76,7 +89,8 @@ def table_xml(table: Table) -> Markup:
                f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
     for r, row in enumerate(table.rows):
         trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if r < table.header_rows else "<w:trPr><w:cantSplit/></w:trPr>"
-        cells = "".join(_cell(table, c, cell, widths) for c, cell in enumerate(row) if cell.covered != "h")
+        keep = _keep_with_next(table, r)
+        cells = "".join(_cell(table, c, cell, widths, keep) for c, cell in enumerate(row) if cell.covered != "h")
         out.append(f"<w:tr>{trpr}{cells}</w:tr>")
     out.append("</w:tbl>")
     # An empty paragraph after the table keeps the following text from gluing onto it.
