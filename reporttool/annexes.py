@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import CELL_MARGINS_MM, PT_MM, TEXT_WIDTH_MM, Cell, Column, Table, header_row, span, text_mm, wide
+from .document import TEXT_HEIGHT_MM, TEXT_WIDTH_MM, Cell, Column, Need, Shape, Table, allot, cell_need, header_row, height_mm, span, text_mm, wide
 from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
 from .model import PROJECT_TERMS
 from .tables import figure_cell, survey_table
@@ -14,15 +14,8 @@ from .view import Figure, leaves, shown_levels
 
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
 
-_TEXT_COLUMNS = (("explanation", "指标解释", 3), ("description", "指标说明", 3), ("criteria", "评分标准", 3),
-                 ("note", "评分说明", 3), ("opinion", "评价意见", 3), ("deduction", "扣分原因", 3))
-
-
-def _fit(fixed: list[Column], flexible: list[tuple[str, float]], align="left") -> list[Column]:
-    """Give the flexible columns what the fixed ones leave of the text width, in proportion."""
-    rest = TEXT_WIDTH_MM - sum(c.width_mm for c in fixed)
-    total = sum(share for _, share in flexible) or 1
-    return fixed + [Column(title, round(rest * share / total, 1), align) for title, share in flexible]
+_TEXT_COLUMNS = (("explanation", "指标解释"), ("description", "指标说明"), ("criteria", "评分标准"),
+                 ("note", "评分说明"), ("opinion", "评价意见"), ("deduction", "扣分原因"))
 
 
 def label(node: Any) -> str:
@@ -63,15 +56,11 @@ def indicator_rows(indicators: tuple, tail: Callable[[Any], list[Cell]],
 
 def score_table(r: Any) -> Table:
     all_leaves = [leaf for ind in r.indicators for leaf in leaves(ind)]
-    texts = [(attr, title) for attr, title, _ in _TEXT_COLUMNS if any(getattr(leaf, attr) for leaf in all_leaves)]
+    texts = [(attr, title) for attr, title in _TEXT_COLUMNS if any(getattr(leaf, attr) for leaf in all_leaves)]
     show_rate = r.settings.score_table_rate
-    # Names and figures as narrow as their usual content; the text columns share what is left.
-    names = [Column("一级指标", 15), Column("二级指标", 17)] if texts else [Column("一级指标", 18), Column("二级指标", 20)]
-    figures = [Column("分值", 12 if texts else 14, "right"), Column("得分", 16 if texts else 17, "right")] \
-        + ([Column("得分率", 17, "right")] if show_rate else [])
-    flexible = [("三级指标", 3 if texts else 4)] + [(title, share) for attr, title, share in _TEXT_COLUMNS if (attr, title) in texts]
-    grown = _fit(names + figures, flexible)
-    columns = names + [grown[len(names) + len(figures)]] + figures + grown[len(names) + len(figures) + 1:]
+    columns = [Column("一级指标"), Column("二级指标"), Column("三级指标"), Column("分值", align="right"),
+               Column("得分", align="right")] + ([Column("得分率", align="right")] if show_rate else []) \
+        + [Column(title) for _, title in texts]
 
     def tail(weight, score, rate, bold=False, texts_of: Any = None) -> list[Cell]:
         cells = [figure_cell(weight, bold), figure_cell(score, bold)]
@@ -99,18 +88,27 @@ def score_table(r: Any) -> Table:
 
 @dataclass
 class _Band:
-    """One block's columns: the narrowest each may be (mm), whether that is a number's width, its share of the rest."""
-    mins: list[Decimal]
-    hard: list[bool]  # a number: never narrower than it prints
-    shares: list[float]
-    stretch: int  # the column that spans the grid columns this band lacks
+    """One block's columns (each: its texts, whether they are numbers, how many characters stay whole) and
+    which column spans the grid columns this band lacks."""
+    columns: list[tuple[list[str], bool, int]]
+    stretch: int
     starts: list[int] = field(default_factory=list)
     spans: list[int] = field(default_factory=list)
 
     def place(self, width: int) -> None:
-        extra = width - len(self.mins)
-        self.spans = [1 + (extra if i == self.stretch else 0) for i in range(len(self.mins))]
-        self.starts = [sum(self.spans[:i]) for i in range(len(self.mins))]
+        extra = width - len(self.columns)
+        self.spans = [1 + (extra if i == self.stretch else 0) for i in range(len(self.columns))]
+        self.starts = [sum(self.spans[:i]) for i in range(len(self.columns))]
+
+    def needs(self, size: Decimal) -> list[Need]:
+        """What each column needs at this type size: numbers whole, labels whole up to a few characters."""
+        out = []
+        for texts, number, whole in self.columns:
+            need = Need(soft=text_mm("字" * 2, size))  # a column title may wrap, two characters a line
+            for t in texts:
+                need.widen(cell_need(t, number and t != "—", size, whole=whole))
+            out.append(need)
+        return out
 
     def row(self, cells: list[Cell]) -> list[Cell]:
         """A row written in this band's columns (spans and covered cells included), on the shared grid."""
@@ -124,22 +122,20 @@ class _Band:
         return out
 
 
-def _grid_widths(bands: list[_Band], width: int, narrowest: Decimal) -> list[float]:
-    hard, soft, shares = [Decimal(0)] * width, [Decimal(0)] * width, [0.0] * width
+def _grid_widths(bands: list[_Band], width: int, size: Decimal, rows: list[list[Cell]]) -> list[float]:
+    """One grid for all bands: each grid column needs the most any band's column over it needs, shared by its span."""
+    needs = [Need() for _ in range(width)]
     for band in bands:
-        for i, (low, share) in enumerate(zip(band.mins, band.shares)):
-            for j in range(band.starts[i], band.starts[i] + band.spans[i]):
-                target = hard if band.hard[i] else soft
-                target[j] = max(target[j], low / band.spans[i])
-                shares[j] = max(shares[j], share / band.spans[i])
-    # Text wraps, numbers do not: when the page is short, text columns give way down to one character.
-    extra = [max(s - h, Decimal(0)) for h, s in zip(hard, soft)]
-    floor = [max(h, narrowest) for h in hard]
-    room = Decimal(TEXT_WIDTH_MM) - sum(floor)
-    scale = min(Decimal(1), max(room, Decimal(0)) / sum(extra)) if sum(extra) else Decimal(1)
-    mins = [max(h, narrowest, h + e * scale) for h, e in zip(hard, extra)]
-    rest = max(Decimal(TEXT_WIDTH_MM) - sum(mins), Decimal(0))
-    return [round(float(m) + float(rest) * s / sum(shares), 1) for m, s in zip(mins, shares)]
+        for i, need in enumerate(band.needs(size)):
+            n = band.spans[i]
+            share = Need(need.hard / n, need.soft / n, need.want / n)
+            for j in range(band.starts[i], band.starts[i] + n):
+                needs[j].widen(share)
+    return [round(float(w), 1) for w in allot(needs, TEXT_WIDTH_MM, text_mm("字", size), Shape(rows, size))]
+
+
+FORM_SIZES = (Decimal("10.5"), Decimal(10), Decimal("9.5"), Decimal(9), Decimal("8.5"), Decimal(8))  # 五号 … 小五, then a little smaller
+FORM_HEIGHT_MM = TEXT_HEIGHT_MM - 36  # the page less 附件N, the form's title and its year line (32 mm measured)
 
 
 def _groups(cells: int, parts: int) -> list[int]:
@@ -205,37 +201,28 @@ def self_eval_form(r: Any, layout: Any) -> Table:
 
     fund_body = [[Cell(""), Cell(label)] + [fund_cell(c, row) for c in fund_cols] for label, row in fund_rows]
 
-    # Each band's narrowest widths: numbers as printed; text as printed up to a few characters, then it wraps.
-    two, chars = text_mm("字字", size), size * PT_MM
-
-    def need(texts: list[str], number: bool, cap: int = 4) -> Decimal:
-        widest = max((text_mm(t, size) for t in texts if t), default=Decimal(0))
-        return max(widest, two) if number else max(min(widest, cap * chars + CELL_MARGINS_MM), two)
+    # Each band's columns: the texts they print, whether numbers, how many characters of a label stay whole.
+    def texts(rows: list[list[Cell]], i: int) -> list[str]:
+        return [row[i].text for row in rows if len(row) > i and not row[i].covered and row[i].colspan == 1]
 
     numeric_ind = {"weight", "score"}
-    ind_cells = [[row[3 + i].text for row in ind_rows if len(row) > 3 + i] for i in range(len(ind_cols))]
     ind_band = _Band(
-        [need([names(k) for row in layout.header for k in row], False)] + [two] * 2 + [need(cells + ([r.total_weight.number, r.total_score.number] if c in numeric_ind else []),
-                          c in numeric_ind) for c, cells in zip(ind_cols, ind_cells)],
-        [False] * 3 + [c in numeric_ind for c in ind_cols],
-        [1.0, 1.1, 1.4] + [{"deviation": 2.2, "target": 1.0, "actual": 1.0}.get(c, 0.1) for c in ind_cols],
+        [([names(k) for row in layout.header for k in row] + texts(ind_rows, 0), False, 2),
+         (texts(ind_rows, 1), False, 2), (texts(ind_rows, 2), False, 4)]
+        + [(texts(ind_rows, 3 + i) + ([r.total_weight.number, r.total_score.number] if c in numeric_ind else []),
+            c in numeric_ind, 4) for i, c in enumerate(ind_cols)],
         3 + ind_cols.index("deviation") if "deviation" in ind_cols else 2)
     bands = [ind_band]
     fund_band = None
     if funds:
         fund_band = _Band(
-            [two, need([label for label, _ in fund_rows], False, 5)]
-            + [need([row[2 + i].text for row in fund_body], c != "reason") for i, c in enumerate(fund_cols)],
-            [False, False] + [c != "reason" for c in fund_cols],
-            [0.5, 1.0] + [1.5 if c == "reason" else 0.1 for c in fund_cols],
+            [([], False, 2), ([label for label, _ in fund_rows], False, 2)]
+            + [(texts(fund_body, 2 + i), c != "reason", 4) for i, c in enumerate(fund_cols)],
             2 + fund_cols.index("reason") if "reason" in fund_cols else 1)
         bands.append(fund_band)
-    width = max(len(b.mins) for b in bands)
+    width = max(len(b.columns) for b in bands)
     for band in bands:
         band.place(width)
-    widths = _grid_widths(bands, width, text_mm("字", size))
-    columns = [Column(t, w) for t, w in zip(ind_titles + [""] * width, widths)]
-
     rows: list[list[Cell]] = []
     for fields in layout.header:
         row: list[Cell] = []
@@ -277,13 +264,19 @@ def self_eval_form(r: Any, layout: Any) -> Table:
             rows += [[Cell("")] + [c for t, n in zip(person, groups) for c in wide(t, n)] for person in people]
             span(rows, 0, start, len(rows) - start)
     base = f"　执行率＝{f.execution_rate.base}" if f.execution_rate and "rate" in fund_cols else ""
-    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）{base}", size=round(size * 2))
+    # The form keeps to one page: the layout's type size, or a smaller one down to 小五 where that does not fit.
+    for size in [size] + [s for s in FORM_SIZES if s < size]:
+        widths = _grid_widths(bands, width, size, rows)
+        if height_mm(rows, widths, size) <= FORM_HEIGHT_MM:
+            break
+    columns = [Column(t, w) for t, w in zip(ind_titles + [""] * width, widths)]
+    return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）{base}", size=round(size * 2), laid_out=True)
 
 
 # --- 问题清单 -------------------------------------------------------------------------
 
 def problem_list(r: Any) -> Table:
-    columns = [Column("问题分类", 24, "center"), Column("序号", 12, "center"), Column("责任单位", 26), Column("问题描述", 94)]
+    columns = [Column("问题分类", align="center"), Column("序号", align="center"), Column("责任单位"), Column("问题描述")]
     rows = [header_row([c.title for c in columns])]
     categories: dict[str, list] = {}
     for p in r.problems + r.more_problems:
@@ -301,8 +294,8 @@ def problem_list(r: Any) -> Table:
 
 def budget_execution(r: Any) -> Table:
     f = r.funds
-    columns = [Column("资金级次", 28, "center"), Column("年初预算数", 32, "right"), Column("实际到位数", 32, "right"),
-               Column("实际支出数", 32, "right"), Column("执行率", 32, "right")]
+    columns = [Column("资金级次", align="center"), Column("年初预算数", align="right"), Column("实际到位数", align="right"),
+               Column("实际支出数", align="right"), Column("执行率", align="right")]
     total = f.by_level_total
     rows = [header_row(["资金级次", "年初预算数", "实际到位数", "实际支出数", f"执行率（{total.rate.base if total.rate else '实际支出数÷年初预算数'}）"])]
     by_level = {line.level: line for line in f.by_level}
@@ -320,7 +313,7 @@ def budget_execution(r: Any) -> Table:
 # --- 绩效目标表 / 调查问卷结果汇总表 ----------------------------------------------------------
 
 def goal_table(r: Any) -> Table:
-    columns = [Column("目标", 30), Column("指标", 46), Column("年度指标值", 40), Column("实际完成值", 40)]
+    columns = [Column("目标"), Column("指标"), Column("年度指标值"), Column("实际完成值")]
     rows = [header_row([c.title for c in columns])]
     for l1 in r.indicators:
         start = len(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .annexes import annex_plan
-from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, Signature, Table
+from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table
 from .filters import ordinal
 from .outline import Outline, Section, data_title, present, required, resolve
 from .tables import TABLES
@@ -23,13 +23,25 @@ def annex_tables(r: Any, outline: Outline, only: list[str] | None = None, layout
 
 
 def annex_blocks(tables: list[tuple[str, str, Table]], first_page: bool = False) -> list[Block]:
-    """Each annex on a new page: 附件N, its title, its table."""
+    """Each annex on a new page: 附件N, its title, its table; a wide table's page turned landscape."""
     blocks: list[Block] = []
+    landscape = False
     for label, title, table in tables:
-        if blocks or not first_page:
+        if table.landscape != landscape:
+            if blocks or not first_page:
+                blocks.append(SectionBreak(landscape_before=landscape))
+            landscape = table.landscape
+        elif blocks or not first_page:
             blocks.append(PageBreak())
         blocks += [AnnexHeading(label, title), table]
     return blocks
+
+
+def table_blocks(table: Table) -> list[Block]:
+    """A table in the body; one too wide for the page gets landscape pages of its own."""
+    if not table.landscape:
+        return [table]
+    return [SectionBreak(landscape_before=False), table, SectionBreak(landscape_before=True)]
 
 
 def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) -> Document:
@@ -43,7 +55,7 @@ def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) ->
             else:
                 table = TABLES[block.table](r)
                 if table is not None:
-                    blocks.append(table)
+                    blocks.extend(table_blocks(table))
 
     def visit(sections: list[Section], level: int) -> int:
         """Emit the present sections; returns how many numbered positions were used."""

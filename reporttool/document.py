@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
@@ -35,6 +37,9 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_WORD = re.compile(r"[0-9A-Za-z.,%‰+\-−/:≥≤><=~]+")
+
+
 NumberKind = Literal["money", "pct", "points", "weight", "count"]
 
 
@@ -53,14 +58,19 @@ class Cell:
 @dataclass
 class Column:
     title: str
-    width_mm: float
+    width_mm: float = 0.0  # set by Table from the content (fit), or given for a form laid out by its own grid
     align: Align = "left"
 
 
-TEXT_WIDTH_MM = 156  # A4 less the official-document margins (28 + 26 mm)
-TABLE_PT = Decimal(12)  # 小四, the tables' type size
+TEXT_WIDTH_MM = Decimal(156)  # A4 portrait less the official-document margins (28 + 26 mm)
+LANDSCAPE_WIDTH_MM = Decimal(225)  # A4 landscape, the same margins turned (37 + 35 mm)
+TABLE_PT = Decimal(12)  # 小四, the body tables' type size
+WIDE_TABLE_SIZES = (Decimal("10.5"), Decimal(10), Decimal("9.5"), Decimal(9))  # 五号 … 小五, for landscape tables
+LANDSCAPE_HEIGHT_MM = Decimal(156)
 PT_MM = Decimal("0.3528")
 CELL_MARGINS_MM = Decimal("3.6")  # 80 twips each side, and a little room
+LABEL_CHARS = 6  # a label this long stays on one line (一级/二级指标 names)
+TEXT_CHARS = 8  # a long text column is given at least this many characters a line, else the table turns landscape
 
 
 def text_mm(text: str, size_pt: Decimal) -> Decimal:
@@ -69,30 +79,203 @@ def text_mm(text: str, size_pt: Decimal) -> Decimal:
     return ems * size_pt * PT_MM + CELL_MARGINS_MM
 
 
-def fit_width(columns: list[Column], rows: list[list[Cell]] = ()) -> list[Column]:
-    """Columns that fit the text block without breaking a number.
+@dataclass
+class Need:
+    """What one column needs, in mm: ``hard`` it never goes below (a number), ``soft`` a short label whole, ``want`` unwrapped."""
+    hard: Decimal = Decimal(0)
+    soft: Decimal = Decimal(0)
+    want: Decimal = Decimal(0)
 
-    A column holding numbers is at least as wide as its widest number prints (bold a little wider);
-    when the columns are wider than the page, only what each has beyond that gives way, in proportion.
+    def widen(self, other: "Need") -> None:
+        self.hard, self.soft, self.want = max(self.hard, other.hard), max(self.soft, other.soft), max(self.want, other.want)
+
+
+def cell_need(text: str, number: bool, size: Decimal, in_number_column: bool = False, whole: int = LABEL_CHARS) -> Need:
+    """A number is never broken; a label up to ``whole`` characters stays whole; longer text wraps."""
+    want = max((text_mm(line, size) for line in text.split("\n")), default=Decimal(0)) if text else Decimal(0)
+    if number:
+        return Need(want, want, want)
+    whole_mm = text_mm("字" * (2 if in_number_column else whole), size)
+    # a figure or a word inside text never breaks either (173件, ≥95%, 2025年)
+    unbroken = max((text_mm(w, size) for w in _WORD.findall(text)), default=Decimal(0))
+    return Need(hard=unbroken, soft=min(want, whole_mm), want=want)
+
+
+def allot(needs: list[Need], total: Decimal, narrowest: Decimal, shape: "Shape | None" = None) -> list[Decimal]:
+    """Widths for columns that share ``total`` mm.
+
+    Every column first gets its soft need (numbers and short labels whole); what is left goes to the columns
+    whose text would still wrap (where the table's shape is given, step by step to the column that saves
+    the most lines), else in proportion to how much more they want; a table whose text all fits
+    spreads the rest evenly by width. When even the soft needs do not fit, only what labels have beyond
+    their hard need gives way, never below one character.
     """
-    need = [Decimal(0)] * len(columns)
-    cells = [(i, c) for row in rows for i, c in enumerate(row) if not c.covered and c.colspan == 1]
-    numeric = {i for i, c in cells if c.number is not None}
-    two, four = text_mm("字字", TABLE_PT), text_mm("字字字字", TABLE_PT)
-    for i, cell in cells:
-        if cell.number is not None:
-            need[i] = max(need[i], text_mm(cell.text, TABLE_PT) * (Decimal("1.08") if cell.bold else 1))
-        elif i in numeric:  # a number column's title may wrap, two characters a line
-            need[i] = max(need[i], two)
-        else:  # a label: four characters a line before it wraps
-            need[i] = max(need[i], min(text_mm(cell.text, TABLE_PT), four))
-    widths = [max(Decimal(str(c.width_mm)), n) for c, n in zip(columns, need)]
-    over = sum(widths) - TEXT_WIDTH_MM
-    if over > 0:
-        slack = [w - n for w, n in zip(widths, need)]
-        scale = max(Decimal(0), 1 - over / sum(slack)) if sum(slack) else Decimal(1)
-        widths = [n + s * scale for n, s in zip(need, slack)]
-    return [Column(c.title, round(float(w), 1), c.align) for c, w in zip(columns, widths)]
+    base = [max(n.hard, n.soft, narrowest) for n in needs]
+    extra = total - sum(base)
+    if extra < 0 and shape is not None:  # not even the labels fit whole: from the numbers up, fewest lines first
+        floor = [max(n.hard, narrowest) for n in needs]
+        widths, left, short = _fewest_lines(shape, floor, total - sum(floor), needs)
+        return [w + left * w / sum(widths) for w in widths]
+    if extra < 0:
+        floor = [max(n.hard, narrowest) for n in needs]
+        give = [b - f for b, f in zip(base, floor)]
+        scale = max(Decimal(0), 1 - (-extra) / sum(give)) if sum(give) else Decimal(1)
+        return [f + g * scale for f, g in zip(floor, give)]
+    short = [max(n.want - b, Decimal(0)) for n, b in zip(needs, base)]
+    if sum(short) > extra and shape is not None:  # widen, a step at a time, the column that saves the most lines
+        base, extra, short = _fewest_lines(shape, base, extra, needs)
+    if sum(short) >= extra:
+        return [b + extra * s / sum(short) for b, s in zip(base, short)]
+    widths = [b + s for b, s in zip(base, short)]
+    left = total - sum(widths)
+    return [w + left * w / sum(widths) for w in widths]
+
+
+def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: list[Need]):
+    """Hand out ``extra`` mm where it saves the most lines per mm: each move widens one column just enough
+    for one of its cells to lose a line."""
+    widths = shape.even_lines([float(b) for b in base], float(sum(base) + extra))
+    left = float(sum(base) + extra) - sum(widths)
+    lines = shape.cell_lines(widths)
+    cost = shape.cost(lines)
+    while left > 1e-6:
+        best = None
+        for j in range(len(widths)):
+            for grow in shape.breakpoints(widths, j, left):
+                widths[j] += grow
+                gain = (cost - shape.cost(shape.widened(widths, lines, j))) / grow
+                widths[j] -= grow
+                if gain > 1e-9 and (best is None or gain > best[0]):
+                    best = (gain, j, grow)
+        if best is None:
+            break
+        _, j, grow = best
+        widths[j] += grow
+        left -= grow
+        lines = shape.widened(widths, lines, j)
+        cost = shape.cost(lines)
+    out = [Decimal(str(w)) for w in widths]
+    return out, Decimal(str(max(left, 0))), [max(n.want - w, Decimal(0)) for n, w in zip(needs, out)]
+
+
+def column_needs(rows: list[list[Cell]], count: int, size: Decimal, header_rows: int = 1) -> list[Need]:
+    """Each column's need from the cells that sit in it alone (a cell spanning columns gives way to them);
+    column titles may wrap, two characters a line."""
+    cells = [(r, i, c) for r, row in enumerate(rows) for i, c in enumerate(row) if not c.covered and c.colspan == 1]
+    numeric = {i for _r, i, c in cells if c.number is not None}
+    needs = [Need() for _ in range(count)]
+    for r, i, cell in cells:
+        need = cell_need(cell.text, cell.number is not None, size, i in numeric or r < header_rows)
+        if cell.bold and cell.number is not None:  # bold figures print a little wider
+            need = Need(need.hard * Decimal("1.08"), need.soft * Decimal("1.08"), need.want * Decimal("1.08"))
+        needs[i].widen(need)
+    return needs
+
+
+TEXT_HEIGHT_MM = Decimal(225)  # A4 portrait less the top and bottom margins (37 + 35 mm)
+LINE_PITCH = Decimal("1.15")  # a table line's height over its type size, where a table sets its own size
+ROW_PADDING_MM = Decimal("0.3")  # borders per row
+WRAP_MARGINS_MM = Decimal("2.9")  # what a cell's margins take from a wrapping line (measured on LibreOffice's pages)
+
+
+class Shape:
+    """A table's cells as their text measures, to tell how many lines each row takes at given widths (fast: floats)."""
+
+    def __init__(self, rows: list[list[Cell]], size: Decimal):
+        self.size, self.rows = size, len(rows)
+        em = size * PT_MM
+        self.cells = [(r, c, cell.colspan, cell.rowspan,
+                       [float((text_mm(line, size) - CELL_MARGINS_MM) / em) for line in cell.text.split("\n")])
+                      for r, row in enumerate(rows) for c, cell in enumerate(row) if not cell.covered and cell.text]
+        self.em, self.margins = float(em), float(WRAP_MARGINS_MM)
+        width = max((c + span for _r, c, span, _rs, _e in self.cells), default=0)
+        self.touching = [[i for i, (_r, c, span, _rs, _e) in enumerate(self.cells) if c <= j < c + span]
+                         for j in range(width)]
+
+    def _lines(self, i: int, widths: list) -> int:
+        _r, c, span, _rs, ems = self.cells[i]
+        return sum(max(1, math.ceil(e / self.per_line(widths, c, span) - 1e-9)) for e in ems)
+
+    def per_line(self, widths: list, c: int, span: int) -> float:
+        """Characters a line holds: whole characters only, a CJK character never squeezes into what is left."""
+        return max(1.0, math.floor((float(sum(widths[c:c + span])) - self.margins) / self.em + 0.05))
+
+    def cell_lines(self, widths: list) -> list[int]:
+        return [self._lines(i, widths) for i in range(len(self.cells))]
+
+    def lines(self, widths: list, cell_lines: list[int] | None = None) -> list[int]:
+        """Lines per row: each row as tall as its most wrapped cell, a merged cell's lines shared over its rows."""
+        out = [1] * self.rows
+        for (r, _c, _s, rowspan, _e), need in zip(self.cells, cell_lines or self.cell_lines(widths)):
+            last = r + rowspan - 1
+            have = out[last] if rowspan == 1 else sum(out[r:last + 1])
+            out[last] += max(0, need - have)
+        return out
+
+    def height_mm(self, widths: list) -> Decimal:
+        pitch = self.size * LINE_PITCH * PT_MM
+        return sum(n * pitch + ROW_PADDING_MM for n in self.lines(widths))
+
+    def cost(self, cell_lines: list[int]) -> float:
+        """Rows' lines, and a little of every cell's lines so that equal text columns widen together."""
+        return sum(self.lines([], cell_lines)) + 0.01 * sum(cell_lines)
+
+    def widened(self, widths: list, cell_lines: list[int], col: int) -> list[int]:
+        """The cells' lines once column ``col`` has its new width (only the cells over it change)."""
+        out = list(cell_lines)
+        for i in self.touching[col] if col < len(self.touching) else ():
+            out[i] = self._lines(i, widths)
+        return out
+
+    def even_lines(self, floor: list, total: float) -> list:
+        """The narrowest widths (from ``floor``) at which no cell takes more than L lines a row, for the fewest
+        L the total width allows; ``floor`` itself when no L fits."""
+        def chars(ems: list, lines: int) -> int:  # the fewest characters a line that fit in this many lines
+            low, high = 1, max(1, math.ceil(max(ems)))
+            while low < high:
+                mid = (low + high) // 2
+                if sum(math.ceil(e / mid - 1e-9) for e in ems) <= lines:
+                    high = mid
+                else:
+                    low = mid + 1
+            return low
+
+        alone = [(c, rowspan, ems) for _r, c, span, rowspan, ems in self.cells if span == 1]
+        most = max((sum(math.ceil(e - 1e-9) for e in ems) for _c, _rs, ems in alone), default=1)
+        for lines in range(1, most + 1):
+            widths = list(floor)
+            for c, rowspan, ems in alone:
+                if c < len(widths):
+                    widths[c] = max(widths[c], chars(ems, lines * rowspan) * self.em + self.margins + 0.05)
+            if sum(widths) <= total:
+                return widths
+        return list(floor)
+
+    def breakpoints(self, widths: list, col: int, most: float, count: int = 2) -> list[float]:
+        """The few smallest widenings of column ``col`` (up to ``most`` mm) that take a line off one of its cells."""
+        found = set()
+        for i in self.touching[col] if col < len(self.touching) else ():
+            _r, c, span, _rs, ems = self.cells[i]
+            width = float(sum(widths[c:c + span]))
+            per_line = self.per_line(widths, c, span)
+            for e in ems:
+                lines = math.ceil(e / per_line - 1e-9)
+                if lines > 1:
+                    grow = math.ceil(e / (lines - 1) - 1e-9) * self.em + self.margins - width + 0.05
+                    if 0 < grow <= most:
+                        found.add(round(grow, 2))
+        return sorted(found)[:count]
+
+
+def height_mm(rows: list[list[Cell]], widths: list[float], size: Decimal) -> Decimal:
+    """How tall the rows print at this size."""
+    return Shape(rows, size).height_mm(widths)
+
+
+def _too_tight(needs: list[Need], widths: list[Decimal], size: Decimal) -> bool:
+    """Whether a long text column would get fewer than TEXT_CHARS characters a line."""
+    least = text_mm("字" * TEXT_CHARS, size)
+    return any(w < least < n.want for n, w in zip(needs, widths))
 
 
 @dataclass
@@ -103,7 +286,39 @@ class Table:
     caption: Optional[str] = None
     unit: Optional[str] = None
     kind: str = "table"
-    size: Optional[int] = None  # font size in half-points where the table is not in the body size (a form)
+    size: Optional[int] = None  # font size in half-points where the table is not in the body size
+    landscape: bool = False  # too wide for a portrait page: its own landscape section
+    laid_out: bool = False  # widths given (a form laid out by its own grid), not fitted here
+
+    def __post_init__(self) -> None:
+        if not self.laid_out:
+            self.fit()
+
+    def fit(self) -> None:
+        """Widths from the content: portrait in the body size when it fits, else landscape, 五号 down to 小五."""
+        count = len(self.columns)
+        narrowest = text_mm("字", TABLE_PT)
+        needs = column_needs(self.rows, count, TABLE_PT, self.header_rows)
+        shape = Shape(self.rows, TABLE_PT)
+        widths = allot(needs, TEXT_WIDTH_MM, narrowest, shape)
+        fits = sum(max(n.hard, n.soft, narrowest) for n in needs) <= TEXT_WIDTH_MM
+        if not fits or _too_tight(needs, widths, TABLE_PT):
+            # landscape when the portrait page cannot hold it, or when turning it saves paper
+            tried = []
+            for size in WIDE_TABLE_SIZES:
+                turned = Shape(self.rows, size)
+                wide = allot(column_needs(self.rows, count, size, self.header_rows), LANDSCAPE_WIDTH_MM,
+                             text_mm("字", size), turned)
+                tried.append((size, wide, math.ceil(turned.height_mm(wide) / LANDSCAPE_HEIGHT_MM)))
+            fewest = min(pages for _, _, pages in tried)
+            size, wide, pages = next(t for t in tried if t[2] == fewest)  # the largest size that takes no more pages
+            if not fits or pages < math.ceil(shape.height_mm(widths) / TEXT_HEIGHT_MM):
+                self.landscape, self.size, widths = True, int(size * 2), wide
+        self.columns = [Column(c.title, round(float(w), 1), c.align) for c, w in zip(self.columns, widths)]
+
+    @property
+    def width_mm(self) -> Decimal:
+        return LANDSCAPE_WIDTH_MM if self.landscape else TEXT_WIDTH_MM
 
     def align_of(self, col: int, cell: Cell) -> Align:
         return cell.align or self.columns[col].align
@@ -112,6 +327,13 @@ class Table:
 @dataclass
 class PageBreak:
     kind: str = "pagebreak"
+
+
+@dataclass
+class SectionBreak:
+    """A new page turned the other way: the pages before it were landscape or not."""
+    landscape_before: bool = False
+    kind: str = "section"
 
 
 @dataclass
@@ -128,7 +350,7 @@ class Signature:
     kind: str = "signature"
 
 
-Block = Union[Heading, Paragraph, Table, PageBreak, AnnexHeading, Signature]
+Block = Union[Heading, Paragraph, Table, PageBreak, SectionBreak, AnnexHeading, Signature]
 
 
 @dataclass
@@ -139,6 +361,13 @@ class Document:
     author: str = "reporttool"  # the file's properties: who signs it, when it was made (W3CDTF, UTC)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     page_numbers: str = "单双页分置"  # or 居中 (settings.page_numbers)
+    starts_landscape: bool = False  # annex tables alone, the first of them landscape
+
+    @property
+    def ends_landscape(self) -> bool:
+        """Whether the last pages are landscape (the document's closing page setup says so)."""
+        breaks = [b for b in self.blocks if isinstance(b, SectionBreak)]
+        return not breaks[-1].landscape_before if breaks else self.starts_landscape
 
     def headings(self) -> list[Heading]:
         return [b for b in self.blocks if isinstance(b, Heading)]

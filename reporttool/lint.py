@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import TemplateError, TemplateNotFound, nodes
 
-from .document import AnnexHeading, Cell, Column, Document, Heading, PageBreak, Paragraph, Signature, Table
+from .document import AnnexHeading, Cell, Column, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table
 from .errors import Problem, UserError
 from .formats import SKINS
 from .model import REPORT_KINDS
@@ -181,7 +181,8 @@ def sample_document() -> Document:
                         [Cell(covered="v"), Cell("2.00")], [Cell("合计", colspan=2), Cell(covered="h")]],
                   caption="表", unit="单位：万元")
     blocks = [Heading(level, "一、", "标题", f"h{level}") for level in (1, 2, 3, 4, 5)]
-    blocks += [Paragraph("正文"), table, Signature("单位", "2025年1月1日"), PageBreak(), AnnexHeading("附件1", "附表"), table]
+    blocks += [Paragraph("正文"), table, Signature("单位", "2025年1月1日"), PageBreak(), AnnexHeading("附件1", "附表"), table,
+               SectionBreak(), AnnexHeading("附件2", "附表"), table, SectionBreak(landscape_before=True)]
     return Document(kind="sample", title="标题", blocks=blocks)
 
 

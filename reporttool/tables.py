@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .document import Cell, Column, Table, fit_width, header_row, span, wide
+from .document import Cell, Column, Table, header_row, span, wide
 from .filters import MISSING
 from .model import ANSWERS
 from .view import Figure
@@ -36,8 +36,8 @@ def dept_spending(r: Any) -> Table:
         rows.append(_spending_row("　　　公用经费", base.public, fin.public, fin.public_share, f.public_execution))
     rows.append(_spending_row("项目支出", base.project, fin.project, fin.project_share, f.project_execution))
     rows.append(_spending_row("合计", base.total, fin.total, fin.total_share, f.execution_rate, bold=True))
-    cols = [Column("项目", 40), Column("预算数", 30, "right"), Column("决算数", 30, "right"),
-            Column("占比", 28, "right"), Column("执行率", 28, "right")]
+    cols = [Column("项目"), Column("预算数", align="right"), Column("决算数", align="right"),
+            Column("占比", align="right"), Column("执行率", align="right")]
     return Table(columns=cols, rows=rows, caption=f"{r.year}年部门预算及决算支出情况", unit="单位：万元")
 
 
@@ -50,7 +50,7 @@ def dept_income(r: Any) -> Table | None:
                                 ("年初结转结余", inc.carryover, inc.carryover_share)):
         rows.append([Cell(label), figure_cell(value), figure_cell(share)])
     rows.append([Cell("合计", bold=True), figure_cell(inc.total, True), figure_cell(inc.total_share, True)])
-    cols = [Column("收入来源", 60), Column("金额", 48, "right"), Column("占比", 48, "right")]
+    cols = [Column("收入来源"), Column("金额", align="right"), Column("占比", align="right")]
     return Table(columns=cols, rows=rows, caption=f"{r.year}年部门收入情况", unit="单位：万元")
 
 
@@ -65,7 +65,7 @@ def final_spending(r: Any) -> Table:
         rows.append([Cell("　　　公用经费"), figure_cell(fin.public), figure_cell(fin.public_share)])
     rows.append([Cell("项目支出"), figure_cell(fin.project), figure_cell(fin.project_share)])
     rows.append([Cell("合计", bold=True), figure_cell(fin.total, True), figure_cell(fin.total_share, True)])
-    cols = [Column("支出类别", 60), Column("决算数", 48, "right"), Column("占比", 48, "right")]
+    cols = [Column("支出类别"), Column("决算数", align="right"), Column("占比", align="right")]
     return Table(columns=cols, rows=rows, caption=f"{r.year}年部门支出情况", unit="单位：万元")
 
 
@@ -74,12 +74,12 @@ def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table
     s = r.survey
     by_answers = any(g.answered is not None for g in s.groups)
     weighted = s.overall is not None
-    cols = [Column("调查对象", 36)]
+    cols = [Column("调查对象")]
     if by_answers:
-        cols += [Column(title, 16, "right") for _, title, _ in ANSWERS] + [Column("回答总数", 18, "right")]
+        cols += [Column(title, align="right") for _, title, _ in ANSWERS] + [Column("回答总数", align="right")]
     else:
-        cols += [Column("有效问卷（份）", 24, "right"), Column("满意问卷（份）", 24, "right")]
-    cols += [Column("满意度", 24, "right")] + ([Column("权重", 20, "right"), Column("加权满意度", 28, "right")] if weighted else [])
+        cols += [Column("有效问卷（份）", align="right"), Column("满意问卷（份）", align="right")]
+    cols += [Column("满意度", align="right")] + ([Column("权重", align="right"), Column("加权满意度", align="right")] if weighted else [])
     rows = [header_row([c.title for c in cols])]
     for g in s.groups:
         if by_answers:
@@ -93,7 +93,7 @@ def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table
         blanks = len(ANSWERS) if by_answers else 1
         rows.append([Cell("合计", bold=True)] + [Cell("")] * blanks + [figure_cell(s.samples, True), Cell("")]
                     + ([figure_cell(s.weight_total, True), figure_cell(s.overall, True)] if weighted else []))
-    return Table(columns=fit_width(cols, rows), rows=rows, caption=caption)
+    return Table(columns=cols, rows=rows, caption=caption)
 
 
 def dept_project_goals(r: Any) -> Table:
@@ -101,7 +101,7 @@ def dept_project_goals(r: Any) -> Table:
     for i, p in enumerate(r.goals.projects, 1):
         rows.append([Cell(str(i), align="center"), Cell(p.name), figure_cell(p.amount), Cell(p.goal)])
     rows.append(wide("合计", 2, bold=True, align="center") + [figure_cell(r.goals.projects_total, True), Cell("")])
-    cols = [Column("序号", 12, "center"), Column("项目名称", 44), Column("预算金额", 26, "right"), Column("绩效目标", 74)]
+    cols = [Column("序号", align="center"), Column("项目名称"), Column("预算金额", align="right"), Column("绩效目标")]
     return Table(columns=cols, rows=rows, caption="部门项目绩效目标", unit="单位：万元")
 
 
@@ -113,7 +113,7 @@ def score_summary(r: Any) -> Table | None:
         rows.append([Cell(part.name), figure_cell(part.weight), figure_cell(part.score), figure_cell(part.rate)])
     rows.append([Cell("合计", bold=True), figure_cell(r.total_weight, True),
                  figure_cell(r.total_score, True), figure_cell(r.score_rate, True)])
-    cols = [Column("指标", 62), Column("分值", 30, "right"), Column("得分", 30, "right"), Column("得分率", 34, "right")]
+    cols = [Column("指标"), Column("分值", align="right"), Column("得分", align="right"), Column("得分率", align="right")]
     return Table(columns=cols, rows=rows, caption="一级指标得分情况", unit="单位：分")
 
 
@@ -123,7 +123,7 @@ def project_funds(r: Any) -> Table:
     for line in f.lines:
         rows.append([Cell(line.source)] + [figure_cell(x) for x in (line.initial, line.budget, line.received, line.spent, line.rate)])
     rows.append([Cell("合计", bold=True)] + [figure_cell(x, True) for x in (f.initial, f.budget, f.received, f.spent, f.execution_rate)])
-    cols = [Column("资金来源", 32)] + [Column(t, 25, "right") for t in ("年初", "全年", "到位", "执行")] + [Column("执行率", 24, "right")]
+    cols = [Column("资金来源")] + [Column(t, align="right") for t in ("年初", "全年", "到位", "执行")] + [Column("执行率", align="right")]
     return Table(columns=cols, rows=rows, caption="项目资金情况", unit="单位：万元")
 
 
@@ -131,15 +131,15 @@ def project_goals(r: Any) -> Table:
     rows = [header_row(["序号", "预期目标", "实际完成情况"])]
     for i, g in enumerate(r.goals, 1):
         rows.append([Cell(str(i), align="center"), Cell(g.expected), Cell(g.actual)])
-    cols = [Column("序号", 12, "center"), Column("预期目标", 72), Column("实际完成情况", 72)]
+    cols = [Column("序号", align="center"), Column("预期目标"), Column("实际完成情况")]
     return Table(columns=cols, rows=rows, caption="年度总体目标完成情况")
 
 
 def year_funds(r: Any) -> Table:
     """预算安排、支出金额、资金占比、预算执行率 by year and sub-project, with 小计 per year and 总计."""
     f = r.funds
-    names = [Column("年度", 20, "center")] + ([Column("子项目", 44)] if f.named else [])
-    cols = names + [Column(t, 24 if f.named else 34, "right") for t in ("预算安排", "支出金额", "资金占比", "预算执行率")]
+    names = [Column("年度", align="center")] + ([Column("子项目")] if f.named else [])
+    cols = names + [Column(t, align="right") for t in ("预算安排", "支出金额", "资金占比", "预算执行率")]
     rows = [header_row([c.title for c in cols])]
 
     def figures(line: Any, bold: bool = False) -> list[Cell]:

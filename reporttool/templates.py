@@ -193,7 +193,8 @@ class TemplateSet:
     @staticmethod
     def annex_document(report: ReportBase, tables: list[tuple[str, str, Table]]) -> Document:
         """The annexes alone, each on its own page, with the numbers they have in the full report."""
-        return Document(kind=report.kind, title="", blocks=annex_blocks(tables, first_page=True))
+        return Document(kind=report.kind, title="", blocks=annex_blocks(tables, first_page=True),
+                        starts_landscape=bool(tables) and tables[0][2].landscape)
 
     def skin(self, fmt: str) -> Any:
         """A format's skin, compiled once."""

@@ -49,3 +49,29 @@ def project() -> dict:
 
 _DEPT = example_data(DEPT_EXAMPLE)
 _PROJECT = example_data(PROJECT_EXAMPLE)
+
+
+def typical_project(leaves: int = 20) -> dict:
+    """The project example with a typical full tree: ``leaves`` 三级指标 of 5–9 characters, short targets and
+    three deviations of a sentence each — what a 自评表 must hold on one page."""
+    data = copy.deepcopy(_PROJECT)
+    groups = [("产出指标", ["数量指标", "质量指标", "时效指标", "成本指标"]), ("效益指标", ["社会效益指标", "可持续影响指标"]),
+              ("满意度指标", ["服务对象满意度指标"])]
+    names = ["办结行政许可事项数", "线上审批率", "按时办结率", "窗口服务人次", "平均审批时长", "材料一次性告知率",
+             "单件办理成本", "审批时限压缩率", "群众办事跑动次数", "政务服务标准化水平"]
+    slots = [(l1, l2) for l1, l2s in groups for l2 in l2s]
+    tree: dict = {}
+    for i in range(leaves):
+        l1, l2 = slots[i * len(slots) // leaves]
+        weight = 5 if i < 10 else 4
+        leaf = {"name": f"{names[i % len(names)]}{i + 1}", "weight": weight, "score": weight,
+                "target": ["≥95%", "≥150件", "100%", "≤3个工作日"][i % 4], "actual": ["98.6%", "173件", "100%", "2.5个工作日"][i % 4]}
+        if i % 7 == 3:
+            leaf.update(target="100%", actual="90%", score=weight * 9 / 10)
+            leaf["deviation"] = "部分事项需跨部门会签，办理时间偏长；已建立并联审批机制。"
+        tree.setdefault(l1, {}).setdefault(l2, []).append(leaf)
+    data["indicators"] = [{"name": l1, "children": [{"name": l2, "children": kids} for l2, kids in l2s.items()]}
+                          for l1, l2s in tree.items()]
+    for key in [k for k in data if k.startswith("stated_")]:
+        del data[key]
+    return data

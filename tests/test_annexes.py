@@ -155,9 +155,9 @@ def test_full_report_appends_annexes_each_on_a_new_page():
     assert [p.text for p in labels] == ["附件1", "附件2", "附件3"]
     titles = [p.text for p in docx.doc.paragraphs if p.style.name == "rtAnnexTitle"]
     assert titles == ["绩效评价指标评分表", "问题清单", "预算执行表"]
-    for label in labels:
+    for label in labels:  # a new page: a page break, or a section break where the page turns landscape
         previous = label._p.getprevious()
-        assert previous.xpath(".//w:br[@w:type='page']"), label.text
+        assert previous.xpath(".//w:br[@w:type='page'] | ./w:pPr/w:sectPr"), label.text
     body = [p.text for p in docx.doc.paragraphs]
     first = body.index("附件：1.绩效评价指标评分表")  # one annex a line, the later ones under the first (GB/T 9704)
     assert body[first:first + 3] == ["附件：1.绩效评价指标评分表", "　　　2.问题清单", "　　　3.预算执行表"]

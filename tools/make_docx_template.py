@@ -190,6 +190,8 @@ def build(path: Path) -> None:
     tag(doc, "{{p b | docx_table }}")
     tag(doc, "{%p elif b.kind == 'pagebreak' %}")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    tag(doc, "{%p elif b.kind == 'section' %}")
+    tag(doc, "{{p b | docx_section }}")
     tag(doc, "{%p elif b.kind == 'annex' %}")
     tag(doc, "{{ b.label }}", "rtAnnexLabel", HEITI)
     tag(doc, "{{ b.title }}", "rtAnnexTitle", XIAOBIAOSONG)

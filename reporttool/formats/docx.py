@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from markupsafe import Markup
 
-from ..document import Cell, Document, Table
+from ..document import LINE_PITCH, Cell, Document, SectionBreak, Table
 from ..env import clean_text
 from ..errors import TemplateProblem
 from . import OutputFormat
@@ -39,9 +39,12 @@ def _run(text: str, bold: bool, size: int) -> str:
     return f"<w:r>{rpr}{'<w:br/>'.join(parts)}</w:r>"
 
 
-def _para(text: str, style: str, align: str, bold: bool = False, size: int = 24, keep: bool = False) -> str:
+def _para(text: str, style: str, align: str, bold: bool = False, size: int = 24, keep: bool = False,
+          exact: bool = False) -> str:
     jc = {"left": "left", "center": "center", "right": "right"}[align]
-    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}<w:jc w:val="{jc}"/></w:pPr>'
+    # a table that sets its own size (a form, a landscape table) sets its line pitch with it, so its height is known
+    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if exact else ""
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}{line}<w:jc w:val="{jc}"/></w:pPr>'
             f"{_run(text, bold, size) if text else ''}</w:p>")
 
 
@@ -50,11 +53,13 @@ TOTAL_LABELS = frozenset({"合计", "小计", "总计", "总分"})
 
 
 def _keep_with_next(table: Table, r: int) -> bool:
-    """Whether row ``r`` stays on the page of the row after it: all rows of a short table, the row above a total."""
-    if r >= len(table.rows) - 1:
+    """Whether row ``r`` stays on the page of the row after it: all rows of a short table, the header and the
+    first row with the second (a page never ends on a header and one row), the last two rows, the row above a total."""
+    last = len(table.rows) - 1
+    if r >= last:
         return False
-    return len(table.rows) <= KEEP_WHOLE_ROWS or any(
-        c.text in TOTAL_LABELS for c in table.rows[r + 1] if not c.covered)
+    return (len(table.rows) <= KEEP_WHOLE_ROWS or r <= table.header_rows or r == last - 1
+            or any(c.text in TOTAL_LABELS for c in table.rows[r + 1] if not c.covered))
 
 
 def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = False) -> str:
@@ -69,7 +74,7 @@ def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = Fa
         props.append("<w:vMerge/>")
     props.append('<w:vAlign w:val="center"/>')
     text = "" if cell.covered else cell.text
-    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24, keep)
+    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24, keep, table.size is not None)
     return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{para}</w:tc>"
 
 
@@ -88,7 +93,9 @@ def table_xml(table: Table) -> Markup:
                '<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar>'
                f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
     for r, row in enumerate(table.rows):
-        trpr = "<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>" if r < table.header_rows else "<w:trPr><w:cantSplit/></w:trPr>"
+        # a landscape table's tall rows may run on to the next page rather than leave half a page empty
+        split = "" if table.landscape and r >= table.header_rows else "<w:cantSplit/>"
+        trpr = f"<w:trPr>{split}<w:tblHeader/></w:trPr>" if r < table.header_rows else f"<w:trPr>{split}</w:trPr>"
         keep = _keep_with_next(table, r)
         cells = "".join(_cell(table, c, cell, widths, keep) for c, cell in enumerate(row) if cell.covered != "h")
         out.append(f"<w:tr>{trpr}{cells}</w:tr>")
@@ -96,6 +103,39 @@ def table_xml(table: Table) -> Markup:
     # An empty paragraph after the table keeps the following text from gluing onto it.
     out.append('<w:p><w:pPr><w:pStyle w:val="rtTableText"/></w:pPr></w:p>')
     return Markup("".join(out))
+
+
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_BODY_SECTION = re.compile(r"<w:sectPr[ >](?:(?!<w:sectPr[ >]).)*?</w:sectPr>(?=\s*</w:body>)", re.S)
+
+
+class Sections:
+    """The template's page setup (its closing sectPr) and the same page turned landscape, margins turned with it."""
+
+    def __init__(self, document_xml: bytes):
+        body = etree.fromstring(document_xml, _SAFE_XML).find(f"{{{_W}}}body")
+        found = body.find(f"{{{_W}}}sectPr") if body is not None else None
+        self.portrait = etree.tostring(found, encoding="unicode") if found is not None else "<w:sectPr/>"
+        turned = etree.fromstring(self.portrait)
+        size, margins = turned.find(f"{{{_W}}}pgSz"), turned.find(f"{{{_W}}}pgMar")
+        if size is not None:
+            w, h = size.get(f"{{{_W}}}w"), size.get(f"{{{_W}}}h")
+            size.set(f"{{{_W}}}w", h or "16838")
+            size.set(f"{{{_W}}}h", w or "11906")
+            size.set(f"{{{_W}}}orient", "landscape")
+        if margins is not None:
+            side = {k: margins.get(f"{{{_W}}}{k}") for k in ("top", "right", "bottom", "left")}
+            for new, old in (("top", "left"), ("right", "bottom"), ("bottom", "right"), ("left", "top")):
+                if side[old] is not None:
+                    margins.set(f"{{{_W}}}{new}", side[old])
+        self.landscape = etree.tostring(turned, encoding="unicode")
+
+    def closing(self, doc: Document) -> Markup:
+        return Markup(self.landscape if doc.ends_landscape else self.portrait)
+
+    def break_xml(self, block: SectionBreak) -> Markup:
+        """An empty paragraph that ends the pages before it, with their page setup."""
+        return Markup(f"<w:p><w:pPr>{self.landscape if block.landscape_before else self.portrait}</w:pPr></w:p>")
 
 
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024    # a letterhead template is well under 1 MB
@@ -217,6 +257,8 @@ class CompiledDocx:
             if not _JINJA.search(text):
                 continue
             patched = self._tpl.patch_xml(text)
+            if info.filename == "word/document.xml":  # the closing page setup follows the last pages' orientation
+                patched = _BODY_SECTION.sub("{{ doc | docx_closing_section }}", patched, count=1)
             patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
             self.templates[info.filename] = env.from_string(patched)
         self.fixed = {info.filename: _Member(info, data) for info, data in self.entries
@@ -242,8 +284,9 @@ class CompiledDocx:
 
 def compile_skin(templates: Any) -> CompiledDocx:
     env = templates.env("docx")
-    env.filters["docx_table"] = table_xml
     path, raw = templates.read_binary(FORMAT.skin, MAX_PACKAGE_BYTES)
+    sections = Sections(dict((i.filename, d) for i, d in read_package(path, raw))["word/document.xml"])
+    env.filters.update(docx_table=table_xml, docx_section=sections.break_xml, docx_closing_section=sections.closing)
     return CompiledDocx(path, raw, env)
 
 
