@@ -264,11 +264,22 @@ def self_eval_form(r: Any, layout: Any) -> Table:
             rows += [[Cell("")] + [c for t, n in zip(person, groups) for c in wide(t, n)] for person in people]
             span(rows, 0, start, len(rows) - start)
     base = f"　执行率＝{f.execution_rate.base}" if f.execution_rate and "rate" in fund_cols else ""
-    # The form keeps to one page: the layout's type size, or a smaller one down to 小五 where that does not fit.
-    for size in [size] + [s for s in FORM_SIZES if s < size]:
-        widths = _grid_widths(bands, width, size, rows)
-        if height_mm(rows, widths, size) <= FORM_HEIGHT_MM:
-            break
+    # The form keeps to one page: the layout's type size, or the largest smaller one that fits (8 pt at least).
+    sizes = [size] + [s for s in FORM_SIZES if s < size]
+    tried: dict[Decimal, tuple[list[float], bool]] = {}
+
+    def fits(i: int) -> bool:
+        widths = _grid_widths(bands, width, sizes[i], rows)
+        tried[sizes[i]] = (widths, height_mm(rows, widths, sizes[i]) <= FORM_HEIGHT_MM)
+        return tried[sizes[i]][1]
+
+    low, high = 0, len(sizes) - 1  # the first size that fits, found in a few tries (smaller sizes need less room)
+    if not fits(0):
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (low, mid) if fits(mid) else (mid, high)
+        size = sizes[high]
+    widths = tried[size][0] if size in tried else _grid_widths(bands, width, size, rows)
     columns = [Column(t, w) for t, w in zip(ind_titles + [""] * width, widths)]
     return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）{base}", size=round(size * 2), laid_out=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -73,10 +74,15 @@ LABEL_CHARS = 6  # a label this long stays on one line (一级/二级指标 name
 TEXT_CHARS = 8  # a long text column is given at least this many characters a line, else the table turns landscape
 
 
+@lru_cache(maxsize=8192)
+def ems(text: str) -> float:
+    """How many ems a line of text takes: CJK characters a full em, the rest a little over half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+
+
 def text_mm(text: str, size_pt: Decimal) -> Decimal:
-    """How wide a line of text prints: CJK characters a full em, the rest a little over half."""
-    ems = sum(Decimal(1) if display_width(c) == 2 else Decimal("0.55") for c in text)
-    return ems * size_pt * PT_MM + CELL_MARGINS_MM
+    """How wide a line of text prints in a cell, its margins included."""
+    return Decimal(repr(ems(text))) * size_pt * PT_MM + CELL_MARGINS_MM
 
 
 @dataclass
@@ -131,14 +137,17 @@ def allot(needs: list[Need], total: Decimal, narrowest: Decimal, shape: "Shape |
     return [w + left * w / sum(widths) for w in widths]
 
 
-def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: list[Need]):
-    """Hand out ``extra`` mm where it saves the most lines per mm: each move widens one column just enough
-    for one of its cells to lose a line."""
-    widths = shape.even_lines([float(b) for b in base], float(sum(base) + extra))
-    left = float(sum(base) + extra) - sum(widths)
+MOVES_PER_COLUMN = 40  # enough to settle a table; each move costs a pass over the cells of every column
+
+
+def _greedy(shape: "Shape", widths: list, total: float) -> tuple[list, float, float]:
+    widths = list(widths)
+    left = total - sum(widths)
     lines = shape.cell_lines(widths)
     cost = shape.cost(lines)
-    while left > 1e-6:
+    for _ in range(MOVES_PER_COLUMN * len(widths)):
+        if left <= 1e-6:
+            break
         best = None
         for j in range(len(widths)):
             for grow in shape.breakpoints(widths, j, left):
@@ -154,6 +163,17 @@ def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: li
         left -= grow
         lines = shape.widened(widths, lines, j)
         cost = shape.cost(lines)
+    return widths, left, cost
+
+
+def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: list[Need]):
+    """Hand out ``extra`` mm where it saves the most lines per mm: each move widens one column just enough
+    for one of its cells to lose a line. Two starts (as given, and every row held to the fewest lines the
+    width allows); the better result is kept."""
+    floor = [float(b) for b in base]
+    total = float(sum(base) + extra)
+    widths, left, cost = min((_greedy(shape, start, total) for start in (floor, shape.even_lines(floor, total))),
+                             key=lambda found: found[2])
     out = [Decimal(str(w)) for w in widths]
     return out, Decimal(str(max(left, 0))), [max(n.want - w, Decimal(0)) for n, w in zip(needs, out)]
 
@@ -185,7 +205,7 @@ class Shape:
         self.size, self.rows = size, len(rows)
         em = size * PT_MM
         self.cells = [(r, c, cell.colspan, cell.rowspan,
-                       [float((text_mm(line, size) - CELL_MARGINS_MM) / em) for line in cell.text.split("\n")])
+                       [ems(line) for line in cell.text.split("\n")])
                       for r, row in enumerate(rows) for c, cell in enumerate(row) if not cell.covered and cell.text]
         self.em, self.margins = float(em), float(WRAP_MARGINS_MM)
         width = max((c + span for _r, c, span, _rs, _e in self.cells), default=0)
@@ -251,7 +271,7 @@ class Shape:
                 return widths
         return list(floor)
 
-    def breakpoints(self, widths: list, col: int, most: float, count: int = 2) -> list[float]:
+    def breakpoints(self, widths: list, col: int, most: float, count: int = 3) -> list[float]:
         """The few smallest widenings of column ``col`` (up to ``most`` mm) that take a line off one of its cells."""
         found = set()
         for i in self.touching[col] if col < len(self.touching) else ():
@@ -304,14 +324,20 @@ class Table:
         fits = sum(max(n.hard, n.soft, narrowest) for n in needs) <= TEXT_WIDTH_MM
         if not fits or _too_tight(needs, widths, TABLE_PT):
             # landscape when the portrait page cannot hold it, or when turning it saves paper
-            tried = []
-            for size in WIDE_TABLE_SIZES:
-                turned = Shape(self.rows, size)
+            def turned(size: Decimal) -> tuple[list[Decimal], int]:
+                shape = Shape(self.rows, size)
                 wide = allot(column_needs(self.rows, count, size, self.header_rows), LANDSCAPE_WIDTH_MM,
-                             text_mm("字", size), turned)
-                tried.append((size, wide, math.ceil(turned.height_mm(wide) / LANDSCAPE_HEIGHT_MM)))
-            fewest = min(pages for _, _, pages in tried)
-            size, wide, pages = next(t for t in tried if t[2] == fewest)  # the largest size that takes no more pages
+                             text_mm("字", size), shape)
+                return wide, math.ceil(shape.height_mm(wide) / LANDSCAPE_HEIGHT_MM)
+
+            # the largest size that takes no more pages than the smallest
+            *larger, size = WIDE_TABLE_SIZES
+            wide, pages = turned(size)
+            for bigger in larger:
+                option = turned(bigger)
+                if option[1] <= pages:
+                    size, (wide, pages) = bigger, option
+                    break
             if not fits or pages < math.ceil(shape.height_mm(widths) / TEXT_HEIGHT_MM):
                 self.landscape, self.size, widths = True, int(size * 2), wide
         self.columns = [Column(c.title, round(float(w), 1), c.align) for c, w in zip(self.columns, widths)]
