@@ -54,13 +54,13 @@ def style_para(style, *, indent: bool, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LI
     ppr = style.element.get_or_add_pPr()
     for old in ppr.findall(qn("w:ind")) + ppr.findall(qn("w:pBdr")):
         ppr.remove(old)
-    ind = OxmlElement("w:ind")
+    ind = ppr.get_or_add_ind()  # in its place in the schema order, before jc
     if indent:
         ind.set(qn("w:firstLineChars"), "200")
         ind.set(qn("w:firstLine"), "640")
-    else:
+    else:  # both: Word reads firstLineChars over firstLine, and Normal's would be inherited
+        ind.set(qn("w:firstLineChars"), "0")
         ind.set(qn("w:firstLine"), "0")
-    ppr.append(ind)
 
 
 def paragraph_style(doc, name: str, base: str = "Normal"):
