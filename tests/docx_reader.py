@@ -41,13 +41,27 @@ class Docx:
             return z.read(part).decode("utf-8")
 
     def body_runs_without_east_asian_font(self) -> list[str]:
+        """Text whose East Asian font is set neither on its run nor by its paragraph style (or those it is based on)."""
         bad = []
         for p in self.doc.paragraphs:
             for r in p.runs:
-                fonts = r._r.rPr.find(qn("w:rFonts")) if r._r.rPr is not None else None
-                if r.text.strip() and (fonts is None or not fonts.get(qn("w:eastAsia"))):
+                if r.text.strip() and not (_east_asian(r._r) or _style_east_asian(p.style)):
                     bad.append(r.text)
         return bad
+
+
+def _east_asian(element) -> str | None:
+    rpr = element.find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+    return fonts.get(qn("w:eastAsia")) if fonts is not None else None
+
+
+def _style_east_asian(style) -> str | None:
+    while style is not None:
+        if _east_asian(style.element):
+            return _east_asian(style.element)
+        style = style.base_style
+    return None
 
 
 def read_docx(raw: bytes) -> Docx:

@@ -18,11 +18,19 @@ PDFTOTEXT = shutil.which("pdftotext")
 REQUIRED = os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1"
 TIMEOUT = 300  # a long table can take minutes in LibreOffice; never hang the run
 
-if not (SOFFICE and PDFTOTEXT):
-    reason = "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils）"
-    if REQUIRED:
-        raise RuntimeError(reason + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
-    pytestmark = pytest.mark.skip(reason=reason)
+OFFICE_MISSING = None if SOFFICE and PDFTOTEXT else (
+    "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils）")
+if OFFICE_MISSING and REQUIRED:
+    raise RuntimeError(OFFICE_MISSING + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
+needs_office = pytest.mark.skipif(bool(OFFICE_MISSING), reason=OFFICE_MISSING or "")
+pytestmark = needs_office
+
+
+def convert(sources: list, outdir, to: str = "pdf") -> subprocess.CompletedProcess:
+    """Files converted by LibreOffice into ``outdir`` (its own profile there, so parallel runs never collide)."""
+    return subprocess.run(
+        [SOFFICE, f"-env:UserInstallation=file://{outdir}/profile", "--headless", "--convert-to", to,
+         "--outdir", str(outdir), *map(str, sources)], capture_output=True, text=True, timeout=TIMEOUT)
 
 
 def squeeze(text: str) -> str:
@@ -38,11 +46,7 @@ def pdf_texts(tmp_path_factory):
         report = rt.load(example)
         sources += rt.render(report, ["docx"], folder)
         sources += rt.render_annexes(report, ["xlsx"], folder)
-    profile = folder / "profile"
-    result = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder / "pdf"), *map(str, sources)],
-        capture_output=True, text=True, timeout=TIMEOUT)
+    result = convert(sources, folder / "pdf")
     assert result.returncode == 0, result.stderr
     texts = {}
     for source in sources:

@@ -18,13 +18,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
-FANGSONG = "仿宋_GB2312"
-HEITI = "黑体"
-KAITI = "楷体_GB2312"
-XIAOBIAOSONG = "方正小标宋简体"
-SONGTI = "宋体"
+from reporttool.formats.docx_look import (CAPTION_STYLE, FANGSONG, FONT_TABLE, HEAD_STYLE, HEITI, KAITI, SONGTI,
+                                         TABLE_STYLE, TEXT_STYLE, UNIT_STYLE, XIAOBIAOSONG, dated)
+
 LINE = Pt(28.95)  # 22 lines in the 225 mm text block
-PAGE_INDENT_MARK = 281
+PAGE_INDENT = Twips(280)  # one 4号 character
 
 
 def set_fonts(rpr_owner, name: str) -> None:
@@ -56,13 +54,13 @@ def style_para(style, *, indent: bool, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=LI
     ppr = style.element.get_or_add_pPr()
     for old in ppr.findall(qn("w:ind")) + ppr.findall(qn("w:pBdr")):
         ppr.remove(old)
-    ind = OxmlElement("w:ind")
+    ind = ppr.get_or_add_ind()  # in its place in the schema order, before jc
     if indent:
         ind.set(qn("w:firstLineChars"), "200")
         ind.set(qn("w:firstLine"), "640")
-    else:
+    else:  # both: Word reads firstLineChars over firstLine, and Normal's would be inherited
+        ind.set(qn("w:firstLineChars"), "0")
         ind.set(qn("w:firstLine"), "0")
-    ppr.append(ind)
 
 
 def paragraph_style(doc, name: str, base: str = "Normal"):
@@ -74,6 +72,30 @@ def paragraph_style(doc, name: str, base: str = "Normal"):
         return style
 
 
+def table_style(doc) -> None:
+    """rtTable: the tables' rules and cell margins, so editing the style in Word changes every table."""
+    style = doc.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.TABLE)
+    style.base_style = doc.styles["Normal Table"]
+    tblpr = OxmlElement("w:tblPr")
+    jc = OxmlElement("w:jc")
+    jc.set(qn("w:val"), "center")
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        line = OxmlElement(f"w:{side}")
+        for attr, value in (("val", "single"), ("sz", "4"), ("space", "0"), ("color", "000000")):
+            line.set(qn(f"w:{attr}"), value)
+        borders.append(line)
+    margins = OxmlElement("w:tblCellMar")
+    for side, width in (("top", 0), ("left", 80), ("bottom", 0), ("right", 80)):
+        m = OxmlElement(f"w:{side}")
+        m.set(qn("w:w"), str(width))
+        m.set(qn("w:type"), "dxa")
+        margins.append(m)
+    for el in (jc, borders, margins):
+        tblpr.append(el)
+    style.element.append(tblpr)
+
+
 def tag(doc, text: str, style: str = "Normal", font: str | None = None):
     """A paragraph holding a Jinja tag; the run carries East Asian fonts itself."""
     p = doc.add_paragraph(style=style)
@@ -83,19 +105,26 @@ def tag(doc, text: str, style: str = "Normal", font: str | None = None):
     return p
 
 
-def page_number_footer(paragraph, side: str) -> None:
+def page_number_footer(footer, side: str) -> None:
     """— N — in 4号 宋体, one character in from the page's outer edge (GB/T 9704); ``side`` is left or right.
 
-    The alignment is a tag, filled at rendering: ``settings.page_numbers: 居中`` centres both.
+    ``settings.page_numbers: 居中`` centres them: the footer holds both paragraphs and a tag picks
+    one at rendering. Tags in their own paragraphs survive a save in Word or LibreOffice.
     """
-    p = paragraph
+    footer.paragraphs[0].add_run("{%p if doc.page_numbers == '居中' %}")
+    page_number(footer.add_paragraph(), "center")
+    footer.add_paragraph("{%p else %}")
+    page_number(footer.add_paragraph(), side)
+    footer.add_paragraph("{%p endif %}")
+
+
+def page_number(p, side: str) -> None:
     p.paragraph_format.first_line_indent = Pt(0)
-    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
-    # one 4号 character in; 281 twips marks the attribute finish_package turns into a tag
+    p.alignment = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT}.get(side, WD_ALIGN_PARAGRAPH.CENTER)
     if side == "right":
-        p.paragraph_format.right_indent = Twips(PAGE_INDENT_MARK)
-    else:
-        p.paragraph_format.left_indent = Twips(PAGE_INDENT_MARK)
+        p.paragraph_format.right_indent = PAGE_INDENT
+    elif side == "left":
+        p.paragraph_format.left_indent = PAGE_INDENT
 
     def run(text=None, fld=None, instr=None):
         r = p.add_run(text or "")
@@ -153,9 +182,9 @@ def build(path: Path) -> None:
         h.paragraph_format.keep_with_next = True
 
     for name, font, size, bold, align, line in (
-        ("rtTableText", FANGSONG, 12, False, WD_ALIGN_PARAGRAPH.LEFT, 1.0),
-        ("rtTableCaption", HEITI, 14, False, WD_ALIGN_PARAGRAPH.CENTER, LINE),
-        ("rtTableUnit", FANGSONG, 10.5, False, WD_ALIGN_PARAGRAPH.RIGHT, 1.0),
+        (TEXT_STYLE, FANGSONG, 12, False, WD_ALIGN_PARAGRAPH.LEFT, 1.0),
+        (CAPTION_STYLE, HEITI, 14, True, WD_ALIGN_PARAGRAPH.CENTER, LINE),
+        (UNIT_STYLE, FANGSONG, 10.5, False, WD_ALIGN_PARAGRAPH.RIGHT, 1.0),
         ("rtSignature", FANGSONG, 16, False, WD_ALIGN_PARAGRAPH.RIGHT, LINE),
         ("rtAnnexLabel", HEITI, 16, False, WD_ALIGN_PARAGRAPH.LEFT, LINE),
         ("rtAnnexTitle", XIAOBIAOSONG, 18, False, WD_ALIGN_PARAGRAPH.CENTER, Pt(32)),
@@ -163,7 +192,11 @@ def build(path: Path) -> None:
         s = paragraph_style(doc, name)
         style_text(s, font, size, bold)
         style_para(s, indent=False, align=align, line=line)
-    for name in ("rtTableText", "rtTableCaption", "rtTableUnit", "rtTitle", "rtAnnexTitle"):
+    head = paragraph_style(doc, HEAD_STYLE, TEXT_STYLE)  # font and size from the table text
+    head.font.bold = True
+    head.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    table_style(doc)
+    for name in (TEXT_STYLE, CAPTION_STYLE, UNIT_STYLE, "rtTitle", "rtAnnexTitle"):
         snap = OxmlElement("w:snapToGrid")
         snap.set(qn("w:val"), "0")
         doc.styles[name].element.get_or_add_pPr().insert(0, snap)
@@ -205,14 +238,10 @@ def build(path: Path) -> None:
     tag(doc, "{%p endfor %}")
 
     doc.settings.odd_and_even_pages_header_footer = True
-    page_number_footer(section.footer.paragraphs[0], "right")            # odd pages
-    page_number_footer(section.even_page_footer.paragraphs[0], "left")   # even pages
+    page_number_footer(section.footer, "right")            # odd pages
+    page_number_footer(section.even_page_footer, "left")   # even pages
     doc.save(path)
     finish_package(path)
-
-
-# The Chinese fonts the styles name, each with the face Word or WPS uses where the official font is missing.
-FONT_TABLE = ((FANGSONG, "仿宋"), (KAITI, "楷体"), (XIAOBIAOSONG, "宋体"), (HEITI, "SimHei"), (SONGTI, "SimSun"))
 
 
 def _font_table() -> str:
@@ -233,16 +262,10 @@ def finish_package(path: Path) -> None:
     core = re.sub(r"<dc:creator>.*?</dc:creator>", "<dc:creator>{{ doc.author }}</dc:creator>", core)
     core = re.sub(r"<cp:lastModifiedBy\s*/>|<cp:lastModifiedBy>.*?</cp:lastModifiedBy>",
                   "<cp:lastModifiedBy>reporttool</cp:lastModifiedBy>", core)
-    core = re.sub(r"(<dcterms:(created|modified) [^>]*>)[^<]*", r"\1{{ doc.created }}", core)
+    core = dated(core)
     app = parts["docProps/app.xml"].decode()
     app = re.sub(r"<Application>.*?</Application>", "<Application>reporttool</Application>", app)
     app = re.sub(r"\s*<(Template|AppVersion)>.*?</\1>", "", app)
-    for name in [n for n in parts if re.fullmatch(r"word/footer\d*\.xml", n)]:
-        xml = parts[name].decode()
-        for side in ("left", "right"):
-            xml = xml.replace(f'<w:jc w:val="{side}"/>', f"<w:jc w:val=\"{{{{ 'center' if doc.page_numbers == '居中' else '{side}' }}}}\"/>")
-        xml = xml.replace(f'"{PAGE_INDENT_MARK}"', "\"{{ 0 if doc.page_numbers == '居中' else 280 }}\"")
-        parts[name] = xml.encode()
     parts.update({"docProps/core.xml": core.encode(), "docProps/app.xml": app.encode(),
                   "word/fontTable.xml": _font_table().encode()})
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:

@@ -8,6 +8,7 @@ its merge per inner loop, which breaks nested indicator groups).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import struct
@@ -24,27 +25,30 @@ from ..document import LINE_PITCH, Cell, Document, SectionBreak, Table
 from ..env import clean_text
 from ..errors import TemplateProblem
 from . import OutputFormat
+from .docx_look import TableLook, restore, unescape_tags
 
 TWIPS_PER_MM = 56.7
-TABLE_FONT = "仿宋_GB2312"
 _JINJA = re.compile(r"\{[{%]")
 _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
 _XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml|docProps/core\.xml")
 
 
-def _run(text: str, bold: bool, size: int) -> str:
-    rpr = (f'<w:rPr><w:rFonts w:ascii="{TABLE_FONT}" w:hAnsi="{TABLE_FONT}" w:eastAsia="{TABLE_FONT}" w:cs="{TABLE_FONT}"/>'
-           + ("<w:b/><w:bCs/>" if bold else "") + f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/></w:rPr>')
+def _run(text: str, bold: bool, size: int | None) -> str:
+    """A run with only what is data: bold where the cell is a total, a size where the table carries its own."""
+    rpr = ("<w:b/><w:bCs/>" if bold else "") + (f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else "")
     parts = [f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in clean_text(text).split("\n")]
-    return f"<w:r>{rpr}{'<w:br/>'.join(parts)}</w:r>"
+    return f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else ''}{'<w:br/>'.join(parts)}</w:r>"
 
 
-def _para(text: str, style: str, align: str, bold: bool = False, size: int = 24, keep: bool = False,
-          exact: bool = False) -> str:
-    jc = {"left": "left", "center": "center", "right": "right"}[align]
+_ALIGN = {"left": "left", "center": "center", "right": "right"}
+
+
+def _para(text: str, style: str, align: str | None = None, bold: bool = False, size: int | None = None,
+          keep: bool = False) -> str:
+    jc = f'<w:jc w:val="{_ALIGN[align]}"/>' if align else ""
     # a table that sets its own size (a form, a landscape table) sets its line pitch with it, so its height is known
-    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if exact else ""
-    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}{line}<w:jc w:val="{jc}"/></w:pPr>'
+    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if size else ""
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}{line}{jc}</w:pPr>'
             f"{_run(text, bold, size) if text else ''}</w:p>")
 
 
@@ -62,7 +66,8 @@ def _keep_with_next(table: Table, r: int) -> bool:
             or any(c.text in TOTAL_LABELS for c in table.rows[r + 1] if not c.covered))
 
 
-def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = False) -> str:
+def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = False, head_row: bool = False,
+          look: TableLook = TableLook()) -> str:
     span = cell.colspan
     width = sum(widths[col:col + span])
     props = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
@@ -74,34 +79,36 @@ def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = Fa
         props.append("<w:vMerge/>")
     props.append('<w:vAlign w:val="center"/>')
     text = "" if cell.covered else cell.text
-    para = _para(text, 'rtTableText', table.align_of(col, cell), cell.bold, table.size or 24, keep, table.size is not None)
+    # a bold cell of a header row takes the header style; a bold total elsewhere is bold by itself
+    head = head_row and cell.bold
+    para = _para(text, look.head if head else look.text, table.align_of(col, cell), cell.bold and not head, table.size, keep)
     return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{para}</w:tc>"
 
 
-def table_xml(table: Table) -> Markup:
+def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
+    """A table in the template's styles; only what is data (spans, widths, bold totals, a form's own size) is direct."""
     widths = [round(c.width_mm * TWIPS_PER_MM) for c in table.columns]
     out = []
     # the caption and unit line stay with the table
     if table.caption:
-        out.append(_para(table.caption, "rtTableCaption", "center", bold=True, size=28, keep=True))
+        out.append(_para(table.caption, look.caption, keep=True))
     if table.unit:
-        out.append(_para(table.unit, "rtTableUnit", "right", size=21, keep=True))
-    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
-                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    out.append(f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
-               f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
-               '<w:tblCellMar><w:left w:w="80" w:type="dxa"/><w:right w:w="80" w:type="dxa"/></w:tblCellMar>'
-               f'<w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
+        out.append(_para(table.unit, look.unit, keep=True))
+    # rules and cell margins come from the table style; its alignment is repeated here for LibreOffice
+    jc = f'<w:jc w:val="{_ALIGN[look.align]}"/>' if look.align else ""
+    out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="{look.table}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>{jc}'
+               f'<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
     for r, row in enumerate(table.rows):
         # a landscape table's tall rows may run on to the next page rather than leave half a page empty
         split = "" if table.landscape and r >= table.header_rows else "<w:cantSplit/>"
         trpr = f"<w:trPr>{split}<w:tblHeader/></w:trPr>" if r < table.header_rows else f"<w:trPr>{split}</w:trPr>"
         keep = _keep_with_next(table, r)
-        cells = "".join(_cell(table, c, cell, widths, keep) for c, cell in enumerate(row) if cell.covered != "h")
+        cells = "".join(_cell(table, c, cell, widths, keep, r < table.header_rows, look)
+                        for c, cell in enumerate(row) if cell.covered != "h")
         out.append(f"<w:tr>{trpr}{cells}</w:tr>")
     out.append("</w:tbl>")
     # An empty paragraph after the table keeps the following text from gluing onto it.
-    out.append('<w:p><w:pPr><w:pStyle w:val="rtTableText"/></w:pPr></w:p>')
+    out.append(f'<w:p><w:pPr><w:pStyle w:val="{look.text}"/></w:pPr></w:p>')
     return Markup("".join(out))
 
 
@@ -247,7 +254,14 @@ class CompiledDocx:
         from docxtpl import DocxTemplate  # heavy import, only when Word output is wanted
 
         self.path = path
-        self.entries = read_package(path, raw)
+        entries = read_package(path, raw)
+        parts = {info.filename: data for info, data in entries}
+        _check_skin(path, parts["word/document.xml"])
+        restored, self.look = restore(parts)
+        self.entries = [(info, restored.get(info.filename, data)) for info, data in entries]
+        sections = Sections(parts["word/document.xml"])
+        env.filters.update(docx_table=functools.partial(table_xml, look=self.look), docx_section=sections.break_xml,
+                           docx_closing_section=sections.closing)
         self._tpl = DocxTemplate(io.BytesIO(raw))
         self.templates: dict[str, Any] = {}
         for info, data in self.entries:
@@ -256,7 +270,7 @@ class CompiledDocx:
             text = data.decode("utf-8")
             if not _JINJA.search(text):
                 continue
-            patched = self._tpl.patch_xml(text)
+            patched = unescape_tags(self._tpl.patch_xml(text))
             if info.filename == "word/document.xml":  # the closing page setup follows the last pages' orientation
                 patched = _BODY_SECTION.sub("{{ doc | docx_closing_section }}", patched, count=1)
             patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
@@ -282,11 +296,21 @@ class CompiledDocx:
                      for info, _ in self.entries])
 
 
+STRICT_OOXML = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+
+
+def _check_skin(path: Path, document: bytes) -> None:
+    """What no repair can make work: refused with what to do, before anything renders."""
+    if STRICT_OOXML in document:
+        raise TemplateProblem(f"Word 模板 {path} 无法使用：它是“Strict Open XML 文档”格式，请在 Word 中另存为“Word 文档 (*.docx)”")
+    if b"docx_table" not in document:
+        raise TemplateProblem(f"Word 模板 {path} 无法使用：正文中没有输出表格的 {{{{p b | docx_table }}}} 段落，"
+                              "报告中的表格会丢失（可从 reporttool templates export 导出的 report.docx 复制）")
+
+
 def compile_skin(templates: Any) -> CompiledDocx:
     env = templates.env("docx")
     path, raw = templates.read_binary(FORMAT.skin, MAX_PACKAGE_BYTES)
-    sections = Sections(dict((i.filename, d) for i, d in read_package(path, raw))["word/document.xml"])
-    env.filters.update(docx_table=table_xml, docx_section=sections.break_xml, docx_closing_section=sections.closing)
     return CompiledDocx(path, raw, env)
 
 
