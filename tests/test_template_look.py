@@ -85,8 +85,12 @@ def test_cells_name_styles_and_carry_only_data(tmp_path):
     assert len(tables) >= 4 and all(t.find(f"{W}tblPr/{W}tblStyle").get(f"{W}val") == TABLE_STYLE for t in tables)
     for table in tables:
         sizes = {sz.get(f"{W}val") for sz in table.iter(f"{W}sz")}
-        # the 自评表 sets its own size in its layout file (local: 10.5 pt); every other table takes the style's
-        assert sizes == ({"21"} if "项目名称" in "".join(table.itertext()) else set()), sizes
+        # the 自评表 sets its own size (its layout's, local: 10.5 pt, or smaller to keep to one page);
+        # every other table (portrait, none is landscape here) takes the style's
+        if "项目名称" in "".join(table.itertext()):
+            assert len(sizes) == 1 and 16 <= int(sizes.pop()) <= 21
+        else:
+            assert sizes == set(), sizes
     styles = {p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") for t in tables for p in t.iter(f"{W}p")}
     assert styles == {TEXT_STYLE, HEAD_STYLE}
     bold_totals = [r for r in cell_runs(out.read_bytes()) if r.find(f"{W}rPr/{W}b") is not None]
