@@ -75,3 +75,35 @@ def typical_project(leaves: int = 20) -> dict:
     for key in [k for k in data if k.startswith("stated_")]:
         del data[key]
     return data
+
+
+def wide_tree_report(leaves: int = 35, chars: int = 40) -> dict:
+    """The 红云 key evaluation with a score tree of ``leaves`` 三级指标, each with 指标解释, 评分标准 and 评分说明
+    of about ``chars`` characters — the table that must print landscape in a few pages."""
+    data = example_data(HONGYUN_EXAMPLE)
+    text = "按照年度绩效目标和预算批复逐项核对相关资料并结合现场核查情况" * 4
+    l2_names = ["目标设定", "预算配置与编制", "资金管理", "组织实施与监管", "产出数量", "产出质量与时效", "成本控制",
+                "社会效益", "可持续影响", "服务对象满意度"]
+    shape = [("决策", 4, 2), ("过程", 4, 3), ("产出", 3, 4), ("效益", 3, 4)]  # 一级, its 二级 count, 三级 per 二级
+    tree, n, k = [], 0, 0
+    for name, count, per in shape:
+        kids = []
+        for _ in range(count):
+            group = []
+            for _ in range(per):
+                if n < leaves:
+                    n += 1
+                    weight = 2 if n <= 5 else 3
+                    group.append({"name": f"三级指标第{n}项", "weight": weight, "score": f"{weight - 1}.5",
+                                  **{key: (f"{title}{n}：" + text)[:chars] for key, title in
+                                     (("explanation", "解释"), ("criteria", "标准"), ("note", "说明"))}})
+            if group:
+                kids.append({"name": l2_names[k % len(l2_names)], "children": group})
+            k += 1
+        if kids:
+            tree.append({"name": name, "children": kids})
+    data["indicators"] = tree
+    for key in ("stated_total_score", "stated_grade"):
+        data.pop(key, None)
+    data["conclusion"] = "评价组按照评分表逐项打分，结果见附件。"
+    return data

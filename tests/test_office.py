@@ -11,7 +11,8 @@ import pytest
 
 import reporttool as rt
 from reporttool.templates import template_set
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES
+from reporttool.forms import builtin, builtin_names
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, typical_project, wide_tree_report, write
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -112,3 +113,80 @@ def test_survey_table_figures_whole(pdf_texts, example, rows):
     layout = pdf_texts[example + ".docx.layout"]
     for row in rows:
         assert re.search(row, layout), row
+
+
+# --- print-ready pages: widths from content, landscape, the 自评表 on one page ----------------------------
+
+LAYOUTS = tuple(builtin_names())
+
+
+def pages_of(pdf) -> list[str]:
+    """Each page's text as laid out (pdftotext -layout)."""
+    text = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    return text.split("\f")[:-1]
+
+
+def landscape_pages(pdf) -> list[bool]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True,
+                          timeout=60).stdout
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)
+    return [float(w) > float(h) for w, h in sizes]
+
+
+@pytest.fixture(scope="module")
+def print_ready(tmp_path_factory):
+    """A 35-leaf report with three text columns of 40 characters, and the 自评表 alone of the project example and
+    of a typical 20-leaf project in every layout, converted in one LibreOffice run."""
+    folder = tmp_path_factory.mktemp("print")
+    wide = rt.load(write(folder, wide_tree_report(35, 40), "wide.yaml"))
+    sources = rt.render(wide, ["docx"], folder)
+    for name, data in (("example", None), ("typical", typical_project(20))):
+        report = rt.load(PROJECT_EXAMPLE) if data is None else rt.load(write(folder, data, f"{name}.yaml"))
+        for layout in LAYOUTS:
+            [form] = rt.render_annexes(report, ["docx"], folder / f"{name}-{layout}", only=["self_eval_form"],
+                                       form=builtin(layout))
+            sources.append(form.rename(folder / f"{name}-{layout}.docx"))  # one name each for one conversion
+    result = convert(sources, folder / "pdf")
+    assert result.returncode == 0, result.stderr
+    return wide, {source.stem: folder / "pdf" / (source.stem + ".pdf") for source in sources}
+
+
+def test_wide_score_table_turns_landscape_and_takes_at_most_four_pages(print_ready):
+    wide, pdfs = print_ready
+    pages, turned = pages_of(pdfs["wide"]), landscape_pages(pdfs["wide"])
+    first = next(i for i, p in enumerate(pages) if re.search(r"^\s*附件\s*1\s*$", p, re.M))
+    last = next(i for i, p in enumerate(pages) if re.search(r"^\s*附件\s*2\s*$", p, re.M)) - 1
+    assert last - first + 1 <= 4, f"score table on pages {first + 1}–{last + 1}"
+    assert all(turned[first:last + 1]) and not any(turned[:first]) and not any(turned[last + 1:])
+    # the text it holds: 35 rows of three 40-character cells would fill about two landscape pages
+    text_pages = 35 * 3 * 40 / (53 * 28)
+    assert last - first + 1 <= 2 * text_pages + 1
+    for page in pages[first + 1:last + 1]:  # never a repeated header with a single row under it
+        rows = len(re.findall(r"解释\s*\d+：", page)) + len(re.findall(r"小计|合计", page))
+        assert rows >= 2, page
+    layout = "\n".join(pages[first:last + 1])
+    r = rt.view(wide)
+    for figure in (r.total_score.number, r.total_weight.number) + tuple(l1.total_score.number for l1 in r.indicators):
+        assert re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,%])", layout), figure
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("project", ["example", "typical"])
+def test_self_evaluation_form_on_one_page(print_ready, project, layout):
+    pdf = print_ready[1][f"{project}-{layout}"]
+    pages = pages_of(pdf)
+    assert len(pages) == 1, f"{project} {layout}: {len(pages)} pages"
+    assert "项目支出绩效自评表" in pages[0] and "总分" in re.sub(r"\s+", "", pages[0])
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_table_figure_whole_on_the_page(pdf_texts, example):
+    """Every money figure, percentage and score the tables print is on the page in one piece."""
+    layout = pdf_texts[example.stem + ".docx.layout"]
+    doc = template_set().build(rt.load(example))
+    figures = {c.text for t in doc.tables() for row in t.rows for c in row
+               if c.number in ("money", "pct", "points") and not c.covered}
+    assert figures
+    for figure in sorted(figures):
+        assert re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,%])", layout), figure
