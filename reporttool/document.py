@@ -379,6 +379,35 @@ class Signature:
 Block = Union[Heading, Paragraph, Table, PageBreak, SectionBreak, AnnexHeading, Signature]
 
 
+TITLE_CHARS = 20  # characters a line of the title holds: 二号 (22 pt) across the 156 mm text block
+_TITLE_BREAKS = re.compile(r"(?<![\d—–\-])(?=(?:19|20)\d\d(?:年|—|-))|(?=关于)|(?<=关于)|(?=(?:部门整体支出|项目支出|项目重点|重点绩效|绩效自评|绩效评价))")
+
+
+def title_lines(title: str) -> tuple[str, ...]:
+    """A long title in lines broken where the words part: the user's own breaks (a new line in ``title``),
+    else before the year (unit name / year and kind), after 关于 or before what kind of report it is; a title
+    too long for two lines takes the latest such break each line allows, else TITLE_CHARS characters,
+    never inside a number."""
+    given = tuple(line.strip() for line in title.split("\n") if line.strip())
+    if len(given) > 1 or ems(title) <= TITLE_CHARS:
+        return given or (title,)
+    cuts = [m.start() for m in _TITLE_BREAKS.finditer(title) if 0 < m.start() < len(title)]
+    fitting = [c for c in cuts if max(ems(title[:c]), ems(title[c:])) <= TITLE_CHARS]
+    if fitting:  # the year break first, else the most even
+        years = [c for c in fitting if title[c:c + 2] in ("19", "20")]
+        cut = years[0] if years else min(fitting, key=lambda c: abs(ems(title[:c]) - ems(title[c:])))
+        return title[:cut], title[cut:]
+    lines, start = [], 0
+    while ems(title[start:]) > TITLE_CHARS:
+        room = [c for c in cuts if start < c and ems(title[start:c]) <= TITLE_CHARS]
+        cut = room[-1] if room else start + TITLE_CHARS
+        while not room and cut > start + 1 and title[cut - 1].isdigit() and title[cut].isdigit():
+            cut -= 1
+        lines.append(title[start:cut])
+        start = cut
+    return tuple(lines + [title[start:]])
+
+
 @dataclass
 class Document:
     kind: str
@@ -388,6 +417,15 @@ class Document:
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     page_numbers: str = "单双页分置"  # or 居中 (settings.page_numbers)
     starts_landscape: bool = False  # annex tables alone, the first of them landscape
+
+    def __post_init__(self) -> None:
+        self.title_lines = title_lines(self.title) if self.title else ()
+        self.title = "".join(self.title_lines)  # one line where a line is all there is (Markdown, properties)
+
+    @property
+    def title_text(self) -> str:
+        """The title as the printed page breaks it."""
+        return "\n".join(self.title_lines)
 
     @property
     def ends_landscape(self) -> bool:

@@ -44,7 +44,7 @@ def _document_attrs() -> dict[type, frozenset[str]]:
                 document.PageBreak, document.SectionBreak, document.AnnexHeading, document.Signature, document.Document):
         out[cls] = frozenset(f.name for f in dataclasses.fields(cls))
     out[document.Heading] |= {"text"}
-    out[document.Document] |= {"ends_landscape"}
+    out[document.Document] |= {"ends_landscape", "title_lines", "title_text"}
     return out
 
 

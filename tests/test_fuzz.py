@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import reporttool as rt
+from reporttool.document import title_lines
 from reporttool.env import clean_text
 from tests.conftest import EXAMPLES, example_data
 
@@ -61,7 +62,7 @@ def exercise(text: str) -> None:
         written = rt.render(report, outdir=folder, force=True)
         assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool"])
         document = Document(io.BytesIO(written[0].read_bytes()))
-        assert document.paragraphs[0].text == clean_text(rt.view(report).report_title)
+        assert document.paragraphs[0].text == "\n".join(title_lines(clean_text(rt.view(report).report_title)))
         assert written[1].read_text(encoding="utf-8").startswith("# ")
         try:
             annexes = rt.annex_bytes(report, ["xlsx"])

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 import reporttool as rt
+from reporttool.document import title_lines
 from reporttool.errors import TemplateProblem, ValidationFailed
 from reporttool.templates import TemplateSet
 from tests.conftest import visible, DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, example_data, figures, write
@@ -36,7 +37,7 @@ def test_example_is_clean_and_word_and_markdown_agree(rendered, example):
     assert docx.headings == ir
     assert md_headings(md) == ir
     title = rt.view(report).report_title
-    assert docx.doc.paragraphs[0].text == title
+    assert docx.doc.paragraphs[0].text == "\n".join(title_lines(title))  # broken where the words part
     assert md.splitlines()[0] == f"# {title}"
     # The same figures, the same number of times, in both outputs.
     assert Counter(figures(docx.text)) == Counter(figures(md))
@@ -273,3 +274,19 @@ def test_short_tables_and_totals_are_kept_together():
     totals = [i for i, row in enumerate(long.rows) if row[0].text in ("小计", "合计") or
               any(c.text in ("小计", "合计") for c in row if not c.covered)]
     assert len(long.rows) > 8 and all(flags[i - 1] for i in totals) and not all(flags[:-1])
+
+
+@pytest.mark.parametrize("title, lines", [
+    ("昆明市西山区政务服务管理局2024年部门整体支出绩效自评报告", ["昆明市西山区政务服务管理局", "2024年部门整体支出绩效自评报告"]),
+    ("红云街道办事处2023年部门整体支出重点绩效评价报告", ["红云街道办事处", "2023年部门整体支出重点绩效评价报告"]),
+    ("青石县2021—2023年城乡供水保障项目重点绩效评价报告", ["青石县2021—2023年城乡供水保障", "项目重点绩效评价报告"]),
+    ("西山区2024年部门整体支出绩效自评报告", ["西山区2024年部门整体支出绩效自评报告"]),
+    ("西山区政务服务管理局\n2024年度绩效自评报告", ["西山区政务服务管理局", "2024年度绩效自评报告"]),  # the user's own break
+])
+def test_a_long_title_breaks_where_the_words_part(tmp_path, dept, title, lines):
+    dept["title"] = title
+    report = rt.load(write(tmp_path, dept))
+    files = rt.render_bytes(report)
+    docx = read_docx(files["docx"])
+    assert docx.doc.paragraphs[0].text.split("\n") == lines
+    assert files["md"].decode().splitlines()[0] == "# " + "".join(lines)  # one line in Markdown

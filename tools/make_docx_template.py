@@ -208,7 +208,7 @@ def build(path: Path) -> None:
     doc.core_properties.comments = "reporttool"
 
     tag(doc, "{%p if doc.title %}")
-    tag(doc, "{{ doc.title }}", "rtTitle", XIAOBIAOSONG)
+    tag(doc, "{{ doc.title_text }}", "rtTitle", XIAOBIAOSONG)
     tag(doc, "{%p endif %}")
 
     tag(doc, "{%p for b in doc.blocks %}")
