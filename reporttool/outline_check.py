@@ -402,7 +402,8 @@ _YEARS = re.compile(r"\d{4}(?:\s*[—\-–至~]\s*\d{4})?\s*年度?")
 
 def guess_kind(title: str, headings: list[Heading], outlines: dict[str, Outline]) -> tuple[str, str]:
     """(kind, why): from the title (or the lines before the first heading), else from matching headings."""
-    plain = _YEARS.sub("", title)  # "某项目2021—2023年度重点绩效评价报告" names the project before the words
+    # "某项目2021—2023年度重点绩效评价报告" names the project before the words; a title may be broken in lines
+    plain = _YEARS.sub("", re.sub(r"\s+", "", title))
     for kind, words in TITLE_HINTS:
         if kind in outlines and any(w in plain for w in words):
             return kind, f"标题含“{next(w for w in words if w in plain)}”"
