@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import zipfile
+from decimal import Decimal
 
 from ..document import AnnexHeading, Document, Table, display_width
 from ..env import clean_text
@@ -39,6 +42,91 @@ def _row_heights(table: Table) -> list[float]:
     return [n * LINE_POINTS + 3 for n in lines]
 
 
+MAX_FORMULA = 8192  # characters Excel allows in a formula
+MAX_ARGUMENTS = 255  # arguments Excel allows in one function call
+
+
+def _sum(refs: list[str]) -> str:
+    """SUM over the references, nested where there are more than one call takes."""
+    while len(refs) > MAX_ARGUMENTS:
+        refs = [f"SUM({','.join(refs[i:i + MAX_ARGUMENTS])})" for i in range(0, len(refs), MAX_ARGUMENTS)]
+    return f"SUM({','.join(refs)})"
+
+
+def _number(value: Decimal | int) -> str:
+    return str(value) if isinstance(value, int) else format(value, "f")
+
+
+def _ranges(places: list[tuple[int, int]], top: int) -> list[str]:
+    """References to the cells at (row, column), consecutive rows of a column as one range: D5:D9, D12."""
+    from openpyxl.utils import get_column_letter
+
+    refs = []
+    for col in sorted({c for _, c in places}):
+        letter = get_column_letter(col + 1)
+        rows = sorted({r for r, c in places if c == col})
+        start = rows[0]
+        for prev, row in zip(rows, rows[1:] + [None]):
+            if row != prev + 1:
+                refs.append(f"{letter}{top + start}" + (f":{letter}{top + prev}" if prev > start else ""))
+                start = row
+    return refs
+
+
+def _formulas(table: Table, top: int) -> dict[tuple[int, int], tuple[str, str]]:
+    """(row, column) -> (formula, its value) for each total and rate a clerk's edits should move.
+
+    Only where the formula gives exactly the figure the report prints (SUM skips a "—"); otherwise the
+    cell keeps the plain figure.
+    """
+    where: dict[int, tuple[int, int] | None] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if not cell.covered:
+                where[id(cell)] = None if id(cell) in where else (r, c)  # a cell object used twice has no one place
+    out: dict[tuple[int, int], tuple[str, str]] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if cell.covered or cell.value is None:
+                continue
+            formula = None
+            if cell.total_of:
+                places = [where.get(id(p)) for p in cell.total_of]
+                values = [p.value for p in cell.total_of if p.value is not None]
+                if None not in places and (r, c) not in places and values and sum(values) == cell.value:
+                    formula = _sum(_ranges(places, top))
+            elif cell.ratio_of:
+                num, den = cell.ratio_of
+                places = [where.get(id(num)), where.get(id(den))]
+                if None not in places and num.value is not None and den.value \
+                        and Decimal(num.value) / Decimal(den.value) == cell.value:
+                    formula = "/".join(_ranges([place], top)[0] for place in places)
+            if formula and len(formula) < MAX_FORMULA:
+                out[(r, c)] = (formula, _number(cell.value))
+    return out
+
+
+_FORMULA_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)')
+
+
+def _with_values(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
+    """openpyxl writes a formula or a value: put each formula's value beside it (<c><f>…</f><v>…</v></c>).
+
+    A viewer that does not recalculate (a phone, a previewer, pandas) then still sees the figures.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            cells = values.get(info.filename)
+            if cells:
+                body = _FORMULA_CELL.sub(
+                    lambda m: m.group(1) + b"<v>" + cells[m.group(2).decode()].encode() + b"</v>"
+                    if m.group(2).decode() in cells else m.group(0), body)
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
 def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     """annexes: (label 附件N, title, table). Returns the .xlsx file."""
     from openpyxl import Workbook  # heavy import, only when a workbook is asked for
@@ -53,6 +141,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     # Style objects are shared, not built per cell: building them dominates large tables.
     fonts = {bold: Font(name=FONT, size=11, bold=bold) for bold in (False, True)}
     aligns = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in ("left", "center", "right")}
+    values: dict = {}  # sheet -> {cell: the formula's value}
     for label, title, table in annexes:
         ws = wb.create_sheet(f"{label} {title}"[:31])
         ncols = len(table.columns)
@@ -70,6 +159,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
             ws.cell(row=3, column=1).font = Font(name=FONT, size=10)
             ws.merge_cells(f"A3:{last}3")
             top = 4
+        formulas = _formulas(table, top)
         for r, row in enumerate(table.rows):
             excel_row = top + r
             for c, cell in enumerate(row):
@@ -78,7 +168,10 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                 if cell.covered:
                     continue
                 if cell.value is not None:
-                    target.value = cell.value
+                    formula = formulas.get((r, c))
+                    target.value = cell.value if formula is None else "=" + formula[0]
+                    if formula:
+                        values.setdefault(ws, {})[target.coordinate] = formula[1]
                     target.number_format = NUMBER_FORMATS[cell.number]
                 elif cell.text:
                     target.value = clean_text(cell.text)
@@ -107,7 +200,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
         ws.print_options.horizontalCentered = True
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    return _with_values(out.getvalue(), {ws.path.lstrip("/"): cells for ws, cells in values.items()})
 
 
 def annexes_of(doc: Document) -> list[tuple[str, str, Table]]:
