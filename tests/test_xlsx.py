@@ -198,6 +198,24 @@ def test_a_total_is_a_formula_only_where_it_gives_the_figure():
     assert cells["B8"] == ("B5/B3", format(Decimal("4.25") / 3, "f"))
 
 
+def test_title_row_fits_its_font_and_wraps_on_a_narrow_table():
+    def title_row(title: str, widths: tuple) -> tuple[float, bool]:
+        ws = load_workbook(io.BytesIO(workbook([("附件1", title, _table([[Cell("甲")] * len(widths)], widths))]))).active
+        return ws.row_dimensions[2].height, ws["A2"].alignment.wrap_text
+
+    short, wraps = title_row("问题清单", (30, 30))
+    long, _ = title_row("某某区2024年度部门整体支出绩效评价指标评分汇总表", (20, 20))
+    assert wraps and short >= 16 * 1.2  # a 16 pt line
+    assert long >= 2 * short - 10  # two lines: 25 characters of 16 pt do not fit 40 mm
+
+
+def test_landscape_tables_print_landscape():
+    table = _table([[Cell("甲"), Cell("乙")]])
+    table.landscape = True  # set by the builders of tables wider than a portrait page
+    ws = load_workbook(io.BytesIO(workbook([("附件1", "表", table)]))).active
+    assert ws.page_setup.orientation == "landscape"
+
+
 # --- a clerk changes a score: LibreOffice recalculates ----------------------------------------------
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

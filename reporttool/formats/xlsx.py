@@ -13,15 +13,38 @@ from ..env import clean_text
 from . import OutputFormat
 
 NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "count": "0"}
-FONT = "仿宋_GB2312"
+FONT, SIZE = "仿宋_GB2312", 11  # the cells
+LABEL_FONT, LABEL_SIZE = "黑体", 14  # 附件N
+TITLE_FONT, TITLE_SIZE = "方正小标宋简体", 16
+UNIT_SIZE = 10
+
+PT_PER_MM = 72 / 25.4
+# Excel measures a column in digits of the workbook's default font (Calibri 11 in openpyxl's, as in
+# Excel's: 7 of 96 pixels an inch), its padding included; LibreOffice reads it the same way.
+DIGIT_PT = 7 * 72 / 96
+PADDING_PT = 4  # what a cell keeps clear of its borders, both sides together
+LINE_EM = 1.4  # CJK faces (仿宋, Noto CJK) set their lines about 1.4 em apart
+BOLD = 1.08  # bold text runs a little wider
 
 
 def _excel_width(mm: float) -> float:
-    # Excel widths count characters of the default font (about 1.9 mm each); CJK text needs room.
-    return round(mm / 1.9 + 1.5, 1)
+    return round(mm * PT_PER_MM / DIGIT_PT, 2)
 
 
-LINE_POINTS = 15
+def _lines(text: str, width_pt: float, size: float, bold: bool = False) -> int:
+    """Lines a text wraps to in a cell ``width_pt`` wide: CJK characters a full em, the rest half of one."""
+    em = size * (BOLD if bold else 1)
+    room = max(width_pt - PADDING_PT, em)
+    return sum(max(1, math.ceil(display_width(part) * em / 2 / room)) for part in text.split("\n"))
+
+
+def _height(lines: int, size: float) -> float:
+    return round(lines * size * LINE_EM + 4, 1)
+
+
+def _size(table: Table) -> float:
+    """The cells' type size: a table Word sets smaller (the form, a landscape table) keeps that size."""
+    return min(SIZE, table.size / 2) if table.size else SIZE
 
 
 def _row_heights(table: Table) -> list[float]:
@@ -29,17 +52,17 @@ def _row_heights(table: Table) -> list[float]:
 
     Office suites do not grow rows for wrapped text in merged cells, so this is estimated here.
     """
-    widths = [_excel_width(c.width_mm) for c in table.columns]
+    widths = [c.width_mm * PT_PER_MM for c in table.columns]
+    size = _size(table)
     lines = [1] * len(table.rows)
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
             if cell.covered or not cell.text:
                 continue
-            room = max(1.0, sum(widths[c:c + cell.colspan]) - 1)
-            need = sum(math.ceil(display_width(part) / room) or 1 for part in cell.text.split("\n"))
+            need = _lines(cell.text, sum(widths[c:c + cell.colspan]), size, cell.bold)
             # A tall cell spanning rows shares its height among them.
             lines[r] = max(lines[r], math.ceil(need / cell.rowspan))
-    return [n * LINE_POINTS + 3 for n in lines]
+    return [_height(n, size) for n in lines]
 
 
 MAX_FORMULA = 8192  # characters Excel allows in a formula
@@ -139,7 +162,8 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_fill = PatternFill("solid", fgColor="F2F2F2")
     # Style objects are shared, not built per cell: building them dominates large tables.
-    fonts = {bold: Font(name=FONT, size=11, bold=bold) for bold in (False, True)}
+    fonts = {(size, bold): Font(name=FONT, size=size, bold=bold)
+             for size in {_size(table) for _, _, table in annexes} for bold in (False, True)}
     aligns = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in ("left", "center", "right")}
     values: dict = {}  # sheet -> {cell: the formula's value}
     for label, title, table in annexes:
@@ -147,19 +171,24 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
         ncols = len(table.columns)
         last = get_column_letter(ncols)
         ws["A1"] = label
-        ws["A1"].font = Font(name="黑体", size=14)
+        ws["A1"].font = Font(name=LABEL_FONT, size=LABEL_SIZE)
+        ws.row_dimensions[1].height = _height(1, LABEL_SIZE)
         ws["A2"] = clean_text(title)
         ws["A2"].data_type = "s"
-        ws["A2"].font = Font(name="方正小标宋简体", size=16)
-        ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
+        ws["A2"].font = Font(name=TITLE_FONT, size=TITLE_SIZE)
+        ws["A2"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # a long title on a narrow table takes two lines; the row is as tall as they are, with air around
+        width = sum(c.width_mm for c in table.columns) * PT_PER_MM
+        ws.row_dimensions[2].height = _height(_lines(ws["A2"].value, width, TITLE_SIZE), TITLE_SIZE) + 6
         ws.merge_cells(f"A2:{last}2")
         top = 3
         if table.unit:
             ws.cell(row=3, column=1, value=clean_text(table.unit)).alignment = Alignment(horizontal="right")
-            ws.cell(row=3, column=1).font = Font(name=FONT, size=10)
+            ws.cell(row=3, column=1).font = Font(name=FONT, size=UNIT_SIZE)
             ws.merge_cells(f"A3:{last}3")
             top = 4
         formulas = _formulas(table, top)
+        size = _size(table)
         for r, row in enumerate(table.rows):
             excel_row = top + r
             for c, cell in enumerate(row):
@@ -176,7 +205,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                 elif cell.text:
                     target.value = clean_text(cell.text)
                     target.data_type = "s"  # text stays text: "=1+1" or "=HYPERLINK(…)" is never a formula
-                target.font = fonts[cell.bold]
+                target.font = fonts[size, cell.bold]
                 target.alignment = aligns[table.align_of(c, cell)]
                 if r < table.header_rows:
                     target.fill = header_fill
@@ -193,7 +222,7 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
             ws.print_title_rows = f"{top}:{top + table.header_rows - 1}"
         ws.print_area = f"A1:{last}{end}"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "portrait"
+        ws.page_setup.orientation = "landscape" if getattr(table, "landscape", False) else "portrait"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
