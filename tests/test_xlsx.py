@@ -198,6 +198,19 @@ def test_a_total_is_a_formula_only_where_it_gives_the_figure():
     assert cells["B8"] == ("B5/B3", format(Decimal("4.25") / 3, "f"))
 
 
+def test_a_total_of_many_scattered_cells_nests_its_sums():
+    """Excel takes 255 arguments a call: 300 scattered parts are summed in nested SUMs, and still add up."""
+    rows, parts = [], []
+    for i in range(300):
+        parts.append(Cell(str(i), value=Decimal(i) / 4, number="points"))
+        rows += [[Cell("项"), parts[-1]], [Cell("空"), Cell("")]]
+    total = Cell("", value=sum(p.value for p in parts), number="points", total_of=tuple(parts))
+    cells = next(iter(raw_sheets(workbook([("附件1", "表", _table(rows + [[Cell("合计"), total]]))])).values()))
+    formula, value = cells[f"B{3 + len(rows)}"]
+    assert formula.startswith("SUM(SUM(B3,B5,") and formula.count("SUM(") == 3
+    assert evaluate(formula, numbers(cells)) == Decimal(value) == Decimal("11212.5")
+
+
 def test_title_row_fits_its_font_and_wraps_on_a_narrow_table():
     def title_row(title: str, widths: tuple) -> tuple[float, bool]:
         ws = load_workbook(io.BytesIO(workbook([("附件1", title, _table([[Cell("甲")] * len(widths)], widths))]))).active
