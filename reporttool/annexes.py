@@ -9,7 +9,7 @@ from typing import Any, Callable
 from .document import TEXT_HEIGHT_MM, TEXT_WIDTH_MM, Cell, Column, Need, Shape, Table, allot, cell_need, header_row, height_mm, span, text_mm, wide
 from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
 from .model import PROJECT_TERMS
-from .tables import figure_cell, survey_table
+from .tables import figure_cell, rate_of_row, sums, survey_table
 from .view import Figure, leaves, shown_levels
 
 NOTHING = Figure(Decimal(0), "money")  # a funding level the report does not use
@@ -65,17 +65,35 @@ def score_table(r: Any) -> Table:
     def tail(weight, score, rate, bold=False, texts_of: Any = None) -> list[Cell]:
         cells = [figure_cell(weight, bold), figure_cell(score, bold)]
         if show_rate:
-            cells.append(figure_cell(rate, bold))
+            cells.append(rate_of_row(figure_cell(rate, bold), rate, {columns[3].title: cells[0], columns[4].title: cells[1]}))
         return cells + [Cell((getattr(texts_of, attr) or "") if texts_of else "") for attr, _ in texts]
+
+    # Each 小计 adds up its 一级's leaves; the 合计 adds up the 小计 (a 一级 that is a leaf counts itself).
+    parts: list[list[Cell]] = []
+    group: list[list[Cell]] = []
+    firsts = {id(l1) for l1 in r.indicators}
+
+    def leaf_tail(leaf: Any) -> list[Cell]:
+        cells = tail(leaf.weight, leaf.score, leaf.rate, texts_of=leaf)
+        (parts if id(leaf) in firsts else group).append(cells)
+        return cells
+
+    def subtotal(l1: Any) -> list[Cell]:
+        cells = tail(l1.total_weight, l1.total_score, l1.rate, True)
+        sums(cells, group, (0, 1))
+        group.clear()
+        parts.append(cells)
+        return wide("小计", 2, bold=True, align="center") + cells
 
     rows = [header_row([c.title for c in columns])]
     if r.execution_part:
         p = r.execution_part
-        rows.append(wide(p.name, 3) + tail(p.weight, p.score, p.rate))
-    rows += indicator_rows(r.indicators, lambda leaf: tail(leaf.weight, leaf.score, leaf.rate, texts_of=leaf),
-                           lambda l1: wide("小计", 2, bold=True, align="center")
-                           + tail(l1.total_weight, l1.total_score, l1.rate, True))
-    rows.append(wide("合计", 3, bold=True, align="center") + tail(r.total_weight, r.total_score, r.score_rate, True))
+        parts.append(tail(p.weight, p.score, p.rate))
+        rows.append(wide(p.name, 3) + parts[-1])
+    rows += indicator_rows(r.indicators, leaf_tail, subtotal)
+    total = tail(r.total_weight, r.total_score, r.score_rate, True)
+    sums(total, parts, (0, 1))
+    rows.append(wide("合计", 3, bold=True, align="center") + total)
     return Table(columns=columns, rows=rows, unit="单位：分")
 
 
@@ -179,16 +197,24 @@ def self_eval_form(r: Any, layout: Any) -> Table:
                  "target": lambda leaf: Cell(leaf.target or ""), "actual": lambda leaf: Cell(leaf.actual or ""),
                  "weight": lambda leaf: figure_cell(leaf.weight), "score": lambda leaf: figure_cell(leaf.score),
                  "deviation": lambda leaf: Cell(leaf.deviation or "")}
-    ind_rows = indicator_rows(r.indicators, lambda leaf: [ind_value[c](leaf) for c in ind_cols])
+    leaf_cells: list[dict[str, Cell]] = []  # each leaf's cells by column, for 总分
+
+    def leaf_tail(leaf: Any) -> list[Cell]:
+        leaf_cells.append({c: ind_value[c](leaf) for c in ind_cols})
+        return list(leaf_cells[-1].values())
+
+    ind_rows = indicator_rows(r.indicators, leaf_tail)
     # Funds: 项目资金 | row | the layout's columns (分值 and 得分 only where 预算执行率 is scored beside the tree).
     funds = layout.funds
     fund_cols = [c for c in funds.columns if r.execution_part or c not in ("weight", "score")] if funds else []
     fund_rows: list[tuple[str, Any]] = []
+    fund_groups: list[str] = []
     for group in (funds.rows if funds else ()):
         rows = {"total": [f.total_row], "sources": list(f.source_rows), "levels": list(f.level_rows)}[group]
         for i, row in enumerate(rows):
             label = row.label if group != "levels" else _level_label(row.label)
             fund_rows.append((("其中：" if i == 0 and group != "total" else "") + label, row if group != "total" else None))
+            fund_groups.append(group)
 
     def fund_cell(col: str, row: Any) -> Cell:
         if row is None:  # 年度资金总额
@@ -199,7 +225,19 @@ def self_eval_form(r: Any, layout: Any) -> Table:
             return dash
         return Cell("") if col == "reason" else figure_cell(getattr(row, col))
 
-    fund_body = [[Cell(""), Cell(label)] + [fund_cell(c, row) for c in fund_cols] for label, row in fund_rows]
+    def fund_line(label: str, row: Any) -> list[Cell]:
+        cells = [fund_cell(c, row) for c in fund_cols]
+        named = {FUNDS_COLUMNS[c]: x for c, x in zip(fund_cols, cells)}
+        for c, x in zip(fund_cols, cells):
+            if c in ("rate", "arrival_rate"):
+                rate_of_row(x, getattr(f.total_row if row is None else row, c), named)
+        return [Cell(""), Cell(label)] + cells
+
+    fund_body = [fund_line(label, row) for label, row in fund_rows]
+    # 年度资金总额 adds up the rows by source (the rows by level are another split of it)
+    for total in (body for body, group in zip(fund_body, fund_groups) if group == "total"):
+        sums(total, [body for body, group in zip(fund_body, fund_groups) if group == "sources"],
+             [2 + i for i, c in enumerate(fund_cols) if c in ("initial", "adjusted", "budget", "received", "spent")])
 
     # Each band's columns: the texts they print, whether numbers, how many characters of a label stay whole.
     def texts(rows: list[list[Cell]], i: int) -> list[str]:
@@ -249,6 +287,10 @@ def self_eval_form(r: Any, layout: Any) -> Table:
     for key in layout.footer:
         if key == "total":
             totals = {"weight": figure_cell(r.total_weight, True), "score": figure_cell(r.total_score, True)}
+            for c, cell in totals.items():  # the leaves, and 预算执行率 where it is scored in the funds block
+                outside = [body[2 + fund_cols.index(c)] for body, group in zip(fund_body, fund_groups)
+                           if group == "total" and c in fund_cols]
+                cell.total_of = tuple(leaf[c] for leaf in leaf_cells if c in leaf) + tuple(outside)
             rows.append(ind_band.row(wide(names(key), label_cols, **bold)
                                      + [totals.get(c) or Cell("") for c in ind_cols[label_cols - 3:]]))
         elif key == "grade":
@@ -310,14 +352,19 @@ def budget_execution(r: Any) -> Table:
     total = f.by_level_total
     rows = [header_row(["资金级次", "年初预算数", "实际到位数", "实际支出数", f"执行率（{total.rate.base if total.rate else '实际支出数÷年初预算数'}）"])]
     by_level = {line.level: line for line in f.by_level}
+
+    def line_row(label: Cell, line: Any, bold: bool = False) -> list[Cell]:
+        row = [label] + [figure_cell(x, bold) for x in (line.initial, line.received, line.spent)]
+        return row + [rate_of_row(figure_cell(line.rate, bold), line.rate, {c.title: x for c, x in zip(columns, row)})]
+
     for level in shown_levels(set(by_level)):
         line = by_level.get(level)
         if line is None:
             rows.append([Cell(level, align="center")] + [figure_cell(NOTHING) for _ in range(3)] + [figure_cell(None)])
         else:
-            rows.append([Cell(level, align="center")] + [figure_cell(x) for x in (line.initial, line.received, line.spent, line.rate)])
-    rows.append([Cell("合计", bold=True, align="center")]
-                + [figure_cell(x, True) for x in (total.initial, total.received, total.spent, total.rate)])
+            rows.append(line_row(Cell(level, align="center"), line))
+    rows.append(line_row(Cell("合计", bold=True, align="center"), total, True))
+    sums(rows[-1], rows[1:-1], (1, 2, 3))
     return Table(columns=columns, rows=rows, unit="单位：万元")
 
 

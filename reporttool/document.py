@@ -54,6 +54,10 @@ class Cell:
     align: Optional[Align] = None
     value: Optional[Union[Decimal, int]] = None  # the unrounded number, for spreadsheets
     number: Optional[NumberKind] = None
+    # What a spreadsheet may compute this figure from, as a clerk would: the cells a 小计/合计 adds up, or
+    # (numerator, denominator) of a rate on its own row. Word and Markdown print the figure and ignore these.
+    total_of: tuple["Cell", ...] = field(default=(), repr=False, compare=False)
+    ratio_of: Optional[tuple["Cell", "Cell"]] = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -19,6 +19,23 @@ def figure_cell(fig: Figure | None, bold: bool = False) -> Cell:
     return Cell(fig.number, align="right", bold=bold, value=fig.value, number=fig.unit)
 
 
+def sums(total: list[Cell], parts: list[list[Cell]], columns: Any) -> None:
+    """A total row: each of its cells in ``columns`` adds up the parts' cells in the same column."""
+    for c in columns:
+        total[c].total_of = tuple(part[c] for part in parts)
+
+
+def rate_of_row(cell: Cell, fig: Figure | None, named: dict[str, Cell]) -> Cell:
+    """A rate whose base is one of its row's cells over another (得分÷分值): it may be computed from them.
+
+    Any other base (a difference, a weighted sum, another row's figure) leaves the rate a plain figure.
+    """
+    parts = fig.base.split("÷") if fig is not None else ()
+    if len(parts) == 2 and all(p in named for p in parts):
+        cell.ratio_of = (named[parts[0]], named[parts[1]])
+    return cell
+
+
 def _spending_row(label: str, budget: Figure | None, final: Figure, share: Figure | None, execution: Figure | None,
                   bold: bool = False) -> list[Cell]:
     return [Cell(label, bold=bold)] + [figure_cell(f, bold) for f in (budget, final, share, execution)]
@@ -90,9 +107,13 @@ def survey_table(r: Any, caption: str | None = "满意度调查结果") -> Table
         rows.append([Cell(g.name)] + counts + [figure_cell(g.rate)]
                     + ([figure_cell(g.weight), figure_cell(g.weighted)] if weighted else []))
     if weighted or s.samples is not None:
-        blanks = len(ANSWERS) if by_answers else 1
-        rows.append([Cell("合计", bold=True)] + [Cell("")] * blanks + [figure_cell(s.samples, True), Cell("")]
-                    + ([figure_cell(s.weight_total, True), figure_cell(s.overall, True)] if weighted else []))
+        # 有效问卷合计 under the counts it adds up (回答总数, or 有效问卷 when groups give no answer counts)
+        count = len(ANSWERS) + 1 if by_answers else 1
+        total = [Cell("合计", bold=True)] + [Cell("") for _ in range(count - 1)] + [figure_cell(s.samples, True)]
+        total += [Cell("") for _ in range(len(cols) - len(total) - (2 if weighted else 0))]
+        total += [figure_cell(s.weight_total, True), figure_cell(s.overall, True)] if weighted else []
+        sums(total, rows[1:], [count] + ([len(cols) - 2, len(cols) - 1] if weighted else []))
+        rows.append(total)
     return Table(columns=cols, rows=rows, caption=caption)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -88,11 +89,11 @@ def test_score_table_merges_follow_the_tree_in_xlsx(tmp_path):
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert merged - {"A2:E2", "A3:E3"} == EXPECTED_XLSX
     assert [ws.cell(row=r, column=3).value for r in (5, 6, 7)] == ["甲", "乙", "丙"]
-    # Numbers are numbers, with formats; subtotals and total equal the model's.
-    assert ws["E8"].value == 27 and ws["E8"].number_format == "0.00"
-    r = rt.view(report)
-    assert ws["E11"].value == r.indicators[1].total_score.value
-    assert ws["D13"].value == 100 and ws["E13"].value == r.total_score.value
+    # Numbers are numbers, with formats; subtotals and the total add them up (their values: tests/test_xlsx.py).
+    assert ws["E5"].value == 9 and ws["E5"].number_format == "0.00"
+    assert ws["E8"].value == "=SUM(E5:E7)" and ws["E8"].number_format == "0.00"
+    assert ws["E11"].value == "=SUM(E9:E10)"
+    assert ws["D13"].value == "=SUM(D8,D11:D12)" and ws["E13"].value == "=SUM(E8,E11:E12)"
     assert ws.freeze_panes == "A5" and ws.print_title_rows == "$4:$4"
     assert int(ws.page_setup.paperSize) == 9  # A4 and ws.print_area == "'附件1 绩效评价指标评分表'!$A$1:$E$13"
     assert ws.column_dimensions["C"].width > ws.column_dimensions["D"].width
@@ -221,7 +222,9 @@ def test_text_cells_are_never_formulas(tmp_path, dept, text):
     data = rt.annex_bytes(report, ["xlsx"])["xlsx"]
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
-    assert all(b"<f>" not in s for s in sheets)
+    # the only formulas are the totals' sums and rates, over cell references
+    formulas = [f for s in sheets for f in re.findall(rb"<f>([^<]*)</f>", s)]
+    assert formulas and all(re.fullmatch(rb"SUM\([A-Z0-9:,]+\)|[A-Z]+[0-9]+/[A-Z]+[0-9]+", f) for f in formulas)
     wb = load_workbook(io.BytesIO(data))
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and text.strip() in c.value]
     assert cells and all(c.data_type == "s" for c in cells)

@@ -190,3 +190,16 @@ def test_every_table_figure_whole_on_the_page(pdf_texts, example):
     assert figures
     for figure in sorted(figures):
         assert re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,%])", layout), figure
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_annex_workbook_figures_whole_on_the_page(pdf_texts, example):
+    """Every figure of the annex tables prints whole from the workbook: no ###, no number broken in its cell."""
+    layout = pdf_texts[example.stem + "-附件.xlsx.layout"]
+    assert "###" not in layout
+    md = rt.annex_bytes(rt.load(example), ["md"])["md"].decode()
+    cells = {c.strip().strip("*") for line in md.splitlines() if line.startswith("| ") for c in line.split("|")}
+    figures = {c for c in cells if re.fullmatch(r"-?\d[\d,]*(\.\d+)?%?", c)}
+    assert figures
+    for figure in figures:
+        assert re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,%])", layout), figure

@@ -4,21 +4,47 @@ from __future__ import annotations
 
 import io
 import math
+import re
+import zipfile
+from decimal import Decimal
 
 from ..document import AnnexHeading, Document, Table, display_width
 from ..env import clean_text
 from . import OutputFormat
 
 NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "count": "0"}
-FONT = "仿宋_GB2312"
+FONT, SIZE = "仿宋_GB2312", 11  # the cells
+LABEL_FONT, LABEL_SIZE = "黑体", 14  # 附件N
+TITLE_FONT, TITLE_SIZE = "方正小标宋简体", 16
+UNIT_SIZE = 10
+
+PT_PER_MM = 72 / 25.4
+# Excel measures a column in digits of the workbook's default font (Calibri 11 in openpyxl's, as in
+# Excel's: 7 of 96 pixels an inch), its padding included; LibreOffice reads it the same way.
+DIGIT_PT = 7 * 72 / 96
+PADDING_PT = 4  # what a cell keeps clear of its borders, both sides together
+LINE_EM = 1.4  # CJK faces (仿宋, Noto CJK) set their lines about 1.4 em apart
+BOLD = 1.08  # bold text runs a little wider
 
 
 def _excel_width(mm: float) -> float:
-    # Excel widths count characters of the default font (about 1.9 mm each); CJK text needs room.
-    return round(mm / 1.9 + 1.5, 1)
+    return round(mm * PT_PER_MM / DIGIT_PT, 2)
 
 
-LINE_POINTS = 15
+def _lines(text: str, width_pt: float, size: float, bold: bool = False) -> int:
+    """Lines a text wraps to in a cell ``width_pt`` wide: CJK characters a full em, the rest half of one."""
+    em = size * (BOLD if bold else 1)
+    room = max(width_pt - PADDING_PT, em)
+    return sum(max(1, math.ceil(display_width(part) * em / 2 / room)) for part in text.split("\n"))
+
+
+def _height(lines: int, size: float) -> float:
+    return round(lines * size * LINE_EM + 4, 1)
+
+
+def _size(table: Table) -> float:
+    """The cells' type size: a table Word sets smaller (the form, a landscape table) keeps that size."""
+    return min(SIZE, table.size / 2) if table.size else SIZE
 
 
 def _row_heights(table: Table) -> list[float]:
@@ -26,17 +52,102 @@ def _row_heights(table: Table) -> list[float]:
 
     Office suites do not grow rows for wrapped text in merged cells, so this is estimated here.
     """
-    widths = [_excel_width(c.width_mm) for c in table.columns]
+    widths = [c.width_mm * PT_PER_MM for c in table.columns]
+    size = _size(table)
     lines = [1] * len(table.rows)
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row):
             if cell.covered or not cell.text:
                 continue
-            room = max(1.0, sum(widths[c:c + cell.colspan]) - 1)
-            need = sum(math.ceil(display_width(part) / room) or 1 for part in cell.text.split("\n"))
+            need = _lines(cell.text, sum(widths[c:c + cell.colspan]), size, cell.bold)
             # A tall cell spanning rows shares its height among them.
             lines[r] = max(lines[r], math.ceil(need / cell.rowspan))
-    return [n * LINE_POINTS + 3 for n in lines]
+    return [_height(n, size) for n in lines]
+
+
+MAX_FORMULA = 8192  # characters Excel allows in a formula
+MAX_ARGUMENTS = 255  # arguments Excel allows in one function call
+
+
+def _sum(refs: list[str]) -> str:
+    """SUM over the references, nested where there are more than one call takes."""
+    while len(refs) > MAX_ARGUMENTS:
+        refs = [f"SUM({','.join(refs[i:i + MAX_ARGUMENTS])})" for i in range(0, len(refs), MAX_ARGUMENTS)]
+    return f"SUM({','.join(refs)})"
+
+
+def _number(value: Decimal | int) -> str:
+    return str(value) if isinstance(value, int) else format(value, "f")
+
+
+def _ranges(places: list[tuple[int, int]], top: int) -> list[str]:
+    """References to the cells at (row, column), consecutive rows of a column as one range: D5:D9, D12."""
+    from openpyxl.utils import get_column_letter
+
+    refs = []
+    for col in sorted({c for _, c in places}):
+        letter = get_column_letter(col + 1)
+        rows = sorted({r for r, c in places if c == col})
+        start = rows[0]
+        for prev, row in zip(rows, rows[1:] + [None]):
+            if row != prev + 1:
+                refs.append(f"{letter}{top + start}" + (f":{letter}{top + prev}" if prev > start else ""))
+                start = row
+    return refs
+
+
+def _formulas(table: Table, top: int) -> dict[tuple[int, int], tuple[str, str]]:
+    """(row, column) -> (formula, its value) for each total and rate a clerk's edits should move.
+
+    Only where the formula gives exactly the figure the report prints (SUM skips a "—"); otherwise the
+    cell keeps the plain figure.
+    """
+    where: dict[int, tuple[int, int] | None] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if not cell.covered:
+                where[id(cell)] = None if id(cell) in where else (r, c)  # a cell object used twice has no one place
+    out: dict[tuple[int, int], tuple[str, str]] = {}
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row):
+            if cell.covered or cell.value is None:
+                continue
+            formula = None
+            if cell.total_of:
+                places = [where.get(id(p)) for p in cell.total_of]
+                values = [p.value for p in cell.total_of if p.value is not None]
+                if None not in places and (r, c) not in places and values and sum(values) == cell.value:
+                    formula = _sum(_ranges(places, top))
+            elif cell.ratio_of:
+                num, den = cell.ratio_of
+                places = [where.get(id(num)), where.get(id(den))]
+                if None not in places and num.value is not None and den.value \
+                        and Decimal(num.value) / Decimal(den.value) == cell.value:
+                    formula = "/".join(_ranges([place], top)[0] for place in places)
+            if formula and len(formula) < MAX_FORMULA:
+                out[(r, c)] = (formula, _number(cell.value))
+    return out
+
+
+_FORMULA_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*><f>[^<]*</f>)<v\s*(?:/>|></v>)')
+
+
+def _with_values(data: bytes, values: dict[str, dict[str, str]]) -> bytes:
+    """openpyxl writes a formula or a value: put each formula's value beside it (<c><f>…</f><v>…</v></c>).
+
+    A viewer that does not recalculate (a phone, a previewer, pandas) then still sees the figures.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            cells = values.get(info.filename)
+            if cells:
+                body = _FORMULA_CELL.sub(
+                    lambda m: m.group(1) + b"<v>" + cells[m.group(2).decode()].encode() + b"</v>"
+                    if m.group(2).decode() in cells else m.group(0), body)
+            dst.writestr(info, body)
+    return out.getvalue()
 
 
 def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
@@ -51,25 +162,33 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_fill = PatternFill("solid", fgColor="F2F2F2")
     # Style objects are shared, not built per cell: building them dominates large tables.
-    fonts = {bold: Font(name=FONT, size=11, bold=bold) for bold in (False, True)}
+    fonts = {(size, bold): Font(name=FONT, size=size, bold=bold)
+             for size in {_size(table) for _, _, table in annexes} for bold in (False, True)}
     aligns = {h: Alignment(horizontal=h, vertical="center", wrap_text=True) for h in ("left", "center", "right")}
+    values: dict = {}  # sheet -> {cell: the formula's value}
     for label, title, table in annexes:
         ws = wb.create_sheet(f"{label} {title}"[:31])
         ncols = len(table.columns)
         last = get_column_letter(ncols)
         ws["A1"] = label
-        ws["A1"].font = Font(name="黑体", size=14)
+        ws["A1"].font = Font(name=LABEL_FONT, size=LABEL_SIZE)
+        ws.row_dimensions[1].height = _height(1, LABEL_SIZE)
         ws["A2"] = clean_text(title)
         ws["A2"].data_type = "s"
-        ws["A2"].font = Font(name="方正小标宋简体", size=16)
-        ws["A2"].alignment = Alignment(horizontal="center", vertical="center")
+        ws["A2"].font = Font(name=TITLE_FONT, size=TITLE_SIZE)
+        ws["A2"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        # a long title on a narrow table takes two lines; the row is as tall as they are, with air around
+        width = sum(c.width_mm for c in table.columns) * PT_PER_MM
+        ws.row_dimensions[2].height = _height(_lines(ws["A2"].value, width, TITLE_SIZE), TITLE_SIZE) + 6
         ws.merge_cells(f"A2:{last}2")
         top = 3
         if table.unit:
             ws.cell(row=3, column=1, value=clean_text(table.unit)).alignment = Alignment(horizontal="right")
-            ws.cell(row=3, column=1).font = Font(name=FONT, size=10)
+            ws.cell(row=3, column=1).font = Font(name=FONT, size=UNIT_SIZE)
             ws.merge_cells(f"A3:{last}3")
             top = 4
+        formulas = _formulas(table, top)
+        size = _size(table)
         for r, row in enumerate(table.rows):
             excel_row = top + r
             for c, cell in enumerate(row):
@@ -78,12 +197,15 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
                 if cell.covered:
                     continue
                 if cell.value is not None:
-                    target.value = cell.value
+                    formula = formulas.get((r, c))
+                    target.value = cell.value if formula is None else "=" + formula[0]
+                    if formula:
+                        values.setdefault(ws, {})[target.coordinate] = formula[1]
                     target.number_format = NUMBER_FORMATS[cell.number]
                 elif cell.text:
                     target.value = clean_text(cell.text)
                     target.data_type = "s"  # text stays text: "=1+1" or "=HYPERLINK(…)" is never a formula
-                target.font = fonts[cell.bold]
+                target.font = fonts[size, cell.bold]
                 target.alignment = aligns[table.align_of(c, cell)]
                 if r < table.header_rows:
                     target.fill = header_fill
@@ -100,14 +222,14 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
             ws.print_title_rows = f"{top}:{top + table.header_rows - 1}"
         ws.print_area = f"A1:{last}{end}"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "portrait"
+        ws.page_setup.orientation = "landscape" if getattr(table, "landscape", False) else "portrait"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    return _with_values(out.getvalue(), {ws.path.lstrip("/"): cells for ws, cells in values.items()})
 
 
 def annexes_of(doc: Document) -> list[tuple[str, str, Table]]:
