@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import TEXT_HEIGHT_MM, TEXT_WIDTH_MM, Cell, Column, Need, Shape, Table, allot, cell_need, header_row, height_mm, span, text_mm, wide
+from .document import (TEXT_HEIGHT_MM, TEXT_WIDTH_MM, Cell, Column, Need, Shape, Table, allot, cell_need, cells_key,
+                       header_row, height_mm, laid_out_once, span, text_mm, wide)
 from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
 from .model import PROJECT_TERMS
 from .tables import figure_cell, rate_of_row, sums, survey_table
@@ -149,7 +150,7 @@ def _grid_widths(bands: list[_Band], width: int, size: Decimal, rows: list[list[
             share = Need(need.hard / n, need.soft / n, need.want / n)
             for j in range(band.starts[i], band.starts[i] + n):
                 needs[j].widen(share)
-    return [round(float(w), 1) for w in allot(needs, TEXT_WIDTH_MM, text_mm("字", size), Shape(rows, size))]
+    return [round(float(w), 1) for w in allot(needs, TEXT_WIDTH_MM, text_mm("字", size), Shape(rows, size, thorough=True))]
 
 
 FORM_SIZES = (Decimal("10.5"), Decimal(10), Decimal("9.5"), Decimal(9), Decimal("8.5"), Decimal(8))  # 五号 … 小五, then a little smaller
@@ -307,21 +308,26 @@ def self_eval_form(r: Any, layout: Any) -> Table:
             span(rows, 0, start, len(rows) - start)
     base = f"　执行率＝{f.execution_rate.base}" if f.execution_rate and "rate" in fund_cols else ""
     # The form keeps to one page: the layout's type size, or the largest smaller one that fits (8 pt at least).
-    sizes = [size] + [s for s in FORM_SIZES if s < size]
-    tried: dict[Decimal, tuple[list[float], bool]] = {}
+    def one_page() -> tuple[Decimal, list[float]]:
+        sizes = [size] + [s for s in FORM_SIZES if s < size]
+        tried: dict[Decimal, tuple[list[float], bool]] = {}
 
-    def fits(i: int) -> bool:
-        widths = _grid_widths(bands, width, sizes[i], rows)
-        tried[sizes[i]] = (widths, height_mm(rows, widths, sizes[i]) <= FORM_HEIGHT_MM)
-        return tried[sizes[i]][1]
+        def fits(i: int) -> bool:
+            widths = _grid_widths(bands, width, sizes[i], rows)
+            tried[sizes[i]] = (widths, height_mm(rows, widths, sizes[i]) <= FORM_HEIGHT_MM)
+            return tried[sizes[i]][1]
 
-    low, high = 0, len(sizes) - 1  # the first size that fits, found in a few tries (smaller sizes need less room)
-    if not fits(0):
+        low, high = 0, len(sizes) - 1  # the first size that fits, found in a few tries (smaller sizes need less room)
+        if fits(0):
+            return sizes[0], tried[sizes[0]][0]
         while high - low > 1:
             mid = (low + high) // 2
             low, high = (low, mid) if fits(mid) else (mid, high)
-        size = sizes[high]
-    widths = tried[size][0] if size in tried else _grid_widths(bands, width, size, rows)
+        chosen = sizes[high]
+        return chosen, tried[chosen][0] if chosen in tried else _grid_widths(bands, width, chosen, rows)
+
+    bands_key = tuple((tuple(texts), number, whole) for b in bands for texts, number, whole in b.columns)
+    size, widths = laid_out_once(("form", size, width, bands_key, cells_key(rows)), one_page)
     columns = [Column(t, w) for t, w in zip(ind_titles + [""] * width, widths)]
     return Table(columns=columns, rows=rows, header_rows=0, unit=f"（{r.year}年度）{base}", size=round(size * 2), laid_out=True)
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Optional, Union
+from typing import Any, Callable, Literal, Optional, Union
 
 Align = Literal["left", "center", "right"]
 
@@ -176,8 +176,9 @@ def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: li
     width allows); the better result is kept."""
     floor = [float(b) for b in base]
     total = float(sum(base) + extra)
-    widths, left, cost = min((_greedy(shape, start, total) for start in (floor, shape.even_lines(floor, total))),
-                             key=lambda found: found[2])
+    even = shape.even_lines(floor, total)
+    starts = (floor, even) if shape.thorough else (even,)
+    widths, left, cost = min((_greedy(shape, start, total) for start in starts), key=lambda found: found[2])
     out = [Decimal(str(w)) for w in widths]
     return out, Decimal(str(max(left, 0))), [max(n.want - w, Decimal(0)) for n, w in zip(needs, out)]
 
@@ -205,8 +206,9 @@ WRAP_MARGINS_MM = Decimal("2.9")  # what a cell's margins take from a wrapping l
 class Shape:
     """A table's cells as their text measures, to tell how many lines each row takes at given widths (fast: floats)."""
 
-    def __init__(self, rows: list[list[Cell]], size: Decimal):
-        self.size, self.rows = size, len(rows)
+    def __init__(self, rows: list[list[Cell]], size: Decimal, thorough: bool = False):
+        # thorough: also widen from the narrowest widths (a form's rows differ too much for one start)
+        self.size, self.rows, self.thorough = size, len(rows), thorough
         em = size * PT_MM
         self.cells = [(r, c, cell.colspan, cell.rowspan,
                        [ems(line) for line in cell.text.split("\n")])
@@ -302,6 +304,25 @@ def _too_tight(needs: list[Need], widths: list[Decimal], size: Decimal) -> bool:
     return any(w < least < n.want for n, w in zip(needs, widths))
 
 
+FIT_CACHE = 512  # tables whose layout is kept: a report re-rendered lays its tables out once
+_FITTED: dict = {}
+
+
+def cells_key(rows: list[list[Cell]]) -> tuple:
+    """What a table's layout depends on: each cell's text, kind and span."""
+    return tuple((c.text, c.number is not None, c.bold, c.colspan, c.rowspan, c.covered) for row in rows for c in row)
+
+
+def laid_out_once(key: tuple, compute: Callable[[], Any]) -> Any:
+    """A layout computed once for the same content (the oldest forgotten past FIT_CACHE)."""
+    found = _FITTED.get(key)
+    if found is None:
+        found = _FITTED[key] = compute()
+        if len(_FITTED) > FIT_CACHE:
+            del _FITTED[next(iter(_FITTED))]
+    return found
+
+
 @dataclass
 class Table:
     columns: list[Column]
@@ -319,7 +340,14 @@ class Table:
             self.fit()
 
     def fit(self) -> None:
-        """Widths from the content: portrait in the body size when it fits, else landscape, 五号 down to 小五."""
+        """Widths from the content (the same content is laid out once: a re-render reuses it)."""
+        key = (self.header_rows, len(self.columns), cells_key(self.rows))
+        self.landscape, self.size, widths = laid_out_once(key, self._fit)
+        self.columns = [Column(c.title, w, c.align) for c, w in zip(self.columns, widths)]
+
+    def _fit(self) -> tuple[bool, Optional[int], list[float]]:
+        """Portrait in the body size when it fits, else landscape, 五号 down to 小五."""
+        landscape, size_hp = False, self.size
         count = len(self.columns)
         narrowest = text_mm("字", TABLE_PT)
         needs = column_needs(self.rows, count, TABLE_PT, self.header_rows)
@@ -343,8 +371,8 @@ class Table:
                     size, (wide, pages) = bigger, option
                     break
             if not fits or pages < math.ceil(shape.height_mm(widths) / TEXT_HEIGHT_MM):
-                self.landscape, self.size, widths = True, int(size * 2), wide
-        self.columns = [Column(c.title, round(float(w), 1), c.align) for c, w in zip(self.columns, widths)]
+                landscape, size_hp, widths = True, int(size * 2), wide
+        return landscape, size_hp, [round(float(w), 1) for w in widths]
 
     @property
     def width_mm(self) -> Decimal:
