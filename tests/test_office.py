@@ -203,3 +203,14 @@ def test_annex_workbook_figures_whole_on_the_page(pdf_texts, example):
     assert figures
     for figure in figures:
         assert re.search(rf"(?<![\d.,]){re.escape(figure)}(?![\d.,%])", layout), figure
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if rt.load(e).signed_on], ids=lambda p: p.name)
+def test_signature_date_never_alone_on_a_page(tmp_path, example):
+    """The signer and the date under it print on one page (a long title once pushed the date alone onto the next)."""
+    report = rt.load(example)
+    [docx] = rt.render(report, ["docx"], tmp_path)
+    assert convert([docx], tmp_path / "pdf").returncode == 0
+    pages = [re.sub(r"\s+", "", p) for p in pages_of(tmp_path / "pdf" / (docx.stem + ".pdf"))]
+    signed = re.escape(re.sub(r"\s+", "", rt.view(report).signer)) + r"(?:—\d+—)?\d{4}年\d{1,2}月"
+    assert any(re.search(signed, p) for p in pages)

@@ -201,6 +201,7 @@ def build(path: Path) -> None:
         snap.set(qn("w:val"), "0")
         doc.styles[name].element.get_or_add_pPr().insert(0, snap)
     doc.styles["rtSignature"].paragraph_format.right_indent = Pt(64)
+    doc.styles["rtSignature"].paragraph_format.keep_with_next = True  # the date never alone on a page
     doc.styles["rtAnnexTitle"].paragraph_format.space_after = Pt(12)
 
     doc.core_properties.title = "{{ doc.title }}"
