@@ -67,27 +67,33 @@ def convert(files: dict[str, tuple[str, bytes]], target: str = "pdf") -> dict[st
     """
     program = find_soffice()
     timeout = seconds_per_file() * len(files)
-    with tempfile.TemporaryDirectory(prefix="reporttool-office-") as tmp:
-        folder = Path(tmp)
-        (folder / "in").mkdir()
-        # plain ASCII names: no path or encoding on any platform can trip the office suite
-        sources = {label: folder / "in" / f"{n:04d}{suffix}" for n, (label, (suffix, _)) in enumerate(files.items())}
-        for label, path in sources.items():
-            path.write_bytes(files[label][1])
-        out = folder / "out"
-        command = [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--invisible",
-                   "--nologo", "--norestore", "--nolockcheck", "--convert-to", target, "--outdir", str(out),
-                   *map(str, sources.values())]
-        results = {label: out / (path.stem + "." + target) for label, path in sources.items()}
-        why = _run(command, timeout)
+    try:
+        # a killed office suite may still hold its files on Windows: what cannot be removed is left to the system
+        with tempfile.TemporaryDirectory(prefix="reporttool-office-", ignore_cleanup_errors=True) as tmp:
+            return _convert(program, Path(tmp), files, target, timeout)
+    except OSError as exc:
+        raise UserError(f"无法在临时文件夹中准备 {SUITE} 转换（{exc.strerror or exc}）；未写入任何文件") from None
 
-        missing = [label for label, path in results.items() if not path.is_file() or not path.stat().st_size]
-        if why == "timeout":
-            raise UserError(f"{SUITE} 转换超时（每个文件限 {timeout / len(files):g} 秒）：{_names(missing or list(files))}"
-                            f"未能转换为 {target.upper()}；未写入任何文件（可用环境变量 {ENV_TIMEOUT} 放宽每个文件的秒数）")
-        if missing:
-            raise UserError(f"{SUITE} 未能将 {_names(missing)} 转换为 {target.upper()}{why}；未写入任何文件")
-        return {label: path.read_bytes() for label, path in results.items()}
+
+def _convert(program: str, folder: Path, files: dict[str, tuple[str, bytes]], target: str, timeout: float) -> dict[str, bytes]:
+    (folder / "in").mkdir()
+    # plain ASCII names: no path or encoding on any platform can trip the office suite
+    sources = {label: folder / "in" / f"{n:04d}{suffix}" for n, (label, (suffix, _)) in enumerate(files.items())}
+    for label, path in sources.items():
+        path.write_bytes(files[label][1])
+    out = folder / "out"
+    command = [program, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--invisible",
+               "--nologo", "--norestore", "--nolockcheck", "--convert-to", target, "--outdir", str(out),
+               *map(str, sources.values())]
+    results = {label: out / (path.stem + "." + target) for label, path in sources.items()}
+    why = _run(command, timeout)
+    missing = [label for label, path in results.items() if not path.is_file() or not path.stat().st_size]
+    if why == "timeout":
+        raise UserError(f"{SUITE} 转换超时（每个文件限 {timeout / len(files):g} 秒）：{_names(missing or list(files))}"
+                        f"未能转换为 {target.upper()}；未写入任何文件（可用环境变量 {ENV_TIMEOUT} 放宽每个文件的秒数）")
+    if missing:
+        raise UserError(f"{SUITE} 未能将 {_names(missing)} 转换为 {target.upper()}{why}；未写入任何文件")
+    return {label: path.read_bytes() for label, path in results.items()}
 
 
 def _names(labels: list[str]) -> str:
