@@ -18,10 +18,11 @@ import reporttool as rt
 from reporttool import office
 from reporttool.cli import app
 from reporttool.document import TOC_TITLE, Document, Heading, add_toc
+from reporttool.formats.docx import toc_style_ids
 from reporttool.formats.markdown import heading_anchors
 from reporttool.formats.pdf import heading_pages
 from reporttool.model import REPORT_KINDS
-from reporttool.templates import BUILTIN, kind_file, template_set
+from reporttool.templates import BUILTIN, TemplateSet, kind_file, template_set
 from tests.conftest import DEPT_EXAMPLE, HONGYUN_EXAMPLE, example_data, visible, write
 from tests.docx_reader import read_docx
 
@@ -69,7 +70,7 @@ for arg in args:
 
 def toc_lines(docx_bytes: bytes) -> list[tuple[str, str]]:
     """(style, text) of each line of a Word file's table of contents."""
-    return [(p.style.name, p.text) for p in read_docx(docx_bytes).doc.paragraphs if re.fullmatch(r"toc \d", p.style.name)]
+    return [(p.style.name, p.text) for p in read_docx(docx_bytes).doc.paragraphs if re.fullmatch(r"toc \d", p.style.name, re.I)]
 
 
 def xml_part(docx_bytes: bytes, part: str) -> str:
@@ -299,6 +300,19 @@ def test_dept_report_has_contents_only_when_asked(tmp_path):
     asked = rt.render_bytes(rt.load(write(tmp_path, data)), ["docx"])["docx"]
     listed = [(int(style[-1]), text) for style, text in toc_lines(asked)]
     assert listed and listed == [(level, text) for level, text in read_docx(asked).headings if level <= 2]
+
+
+@needs_office
+def test_contents_keep_their_styles_in_a_template_saved_by_libreoffice(tmp_path):
+    saved = tmp_path / "saved"
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "docx:MS Word 2007 XML", "--outdir", str(saved), str(BUILTIN / "report.docx")],
+                   capture_output=True, timeout=300, check=True)
+    assert 'w:styleId="Contents1"' in xml_part((saved / "report.docx").read_bytes(), "word/styles.xml")  # renamed
+    raw = rt.render_bytes(rt.load(HONGYUN_EXAMPLE), ["docx"], templates=TemplateSet(saved))["docx"]
+    docx = read_docx(raw)
+    assert [(int(style[-1]), text) for style, text in toc_lines(raw)] == [h for h in docx.headings if h[0] <= 2]
+    assert toc_style_ids(xml_part(raw, "word/styles.xml").encode()) == {1: "Contents1", 2: "Contents2"}
 
 
 def test_pdf_bookmarks_of_a_file_that_is_not_ours_are_none():

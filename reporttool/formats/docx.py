@@ -113,6 +113,7 @@ def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{_W}}}"
 _BODY_SECTION = re.compile(r"<w:sectPr[ >](?:(?!<w:sectPr[ >]).)*?</w:sectPr>(?=\s*</w:body>)", re.S)
 
 
@@ -169,7 +170,18 @@ def _field_start(instruction: str) -> str:
     return _fld("begin") + f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>' + _fld("separate")
 
 
-def toc_xml(toc: Toc) -> Markup:
+def toc_style_ids(styles_xml: bytes | None) -> dict[int, str]:
+    """Each TOC level's style id in a template, found by its name ("toc 1"): LibreOffice saves it as Contents1."""
+    ids = {level: toc_style(level) for level in range(1, TOC_LEVELS + 1)}
+    for style in etree.fromstring(styles_xml, _SAFE_XML).iter(W + "style") if styles_xml else ():
+        name = style.find(W + "name")
+        level = re.fullmatch(r"toc (\d)", name.get(W + "val", "").lower()) if name is not None else None
+        if level and int(level.group(1)) in ids and style.get(W + "styleId"):
+            ids[int(level.group(1))] = style.get(W + "styleId")
+    return ids
+
+
+def toc_xml(toc: Toc, styles: dict[int, str] | None = None) -> Markup:
     """The TOC lines: a TOC field of levels 1–2 whose stored result lists the headings, linked to them.
 
     A page number is a PAGEREF field holding the page where one is known. For the office suite's own
@@ -186,7 +198,8 @@ def toc_xml(toc: Toc) -> Markup:
             runs += "<w:r><w:tab/></w:r>" + _field_start(f"PAGEREF {name} \\h") + page + _fld("end")
         start = _field_start(f'TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u') if wrap and i == 0 else ""
         end = _fld("end") if wrap and i == len(toc.entries) - 1 else ""
-        lines.append(f'<w:p><w:pPr><w:pStyle w:val="{toc_style(entry.level)}"/></w:pPr>{start}'
+        style = (styles or {}).get(entry.level) or toc_style(entry.level)
+        lines.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{start}'
                      f'<w:hyperlink w:anchor="{name}" w:history="1">{runs}</w:hyperlink>{end}</w:p>')
     return Markup("".join(lines))
 
@@ -307,7 +320,8 @@ class CompiledDocx:
         self.entries = [(info, restored.get(info.filename, data)) for info, data in entries]
         sections = Sections(parts["word/document.xml"])
         env.filters.update(docx_table=functools.partial(table_xml, look=self.look), docx_section=sections.break_xml,
-                           docx_closing_section=sections.closing, docx_toc=toc_xml, docx_anchor=heading_anchor)
+                           docx_closing_section=sections.closing, docx_anchor=heading_anchor,
+                           docx_toc=functools.partial(toc_xml, styles=toc_style_ids(parts.get("word/styles.xml"))))
         self._tpl = DocxTemplate(io.BytesIO(raw))
         self.templates: dict[str, Any] = {}
         for info, data in self.entries:
@@ -364,7 +378,6 @@ def _check_skin(path: Path, document: bytes) -> None:
 
 
 SETTINGS_PART = "word/settings.xml"
-W = f"{{{_W}}}"
 # what may follow w:updateFields in w:settings (ECMA-376 CT_Settings): it goes before the first of these
 _AFTER_UPDATE_FIELDS = frozenset(
     W + n for n in ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
