@@ -169,8 +169,18 @@ Text = Annotated[str, BeforeValidator(_as_text), StringConstraints(strip_whitesp
 Date = Annotated[date, BeforeValidator(_date)]
 SignDate = Annotated[str, BeforeValidator(_sign_date)]
 Count = Annotated[int, Field(ge=0, le=10_000_000), Unit("count")]
-_YES_NO = {"是": True, "否": False}
-YesNo = Annotated[bool, BeforeValidator(lambda v: _YES_NO.get(v.strip(), v) if isinstance(v, str) else v)]
+_YES_NO = {"是": True, "否": False, "true": True, "false": False}
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.strip() not in _YES_NO:
+            raise PydanticCustomError("rt_yes_no", "应为 是 或 否，收到 {input}", {"input": value})
+        return _YES_NO[value.strip()]
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 
 
 def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:

@@ -292,6 +292,13 @@ def test_contents_follow_the_setting_else_the_outline(tmp_path, kind):
         assert (f"**{TOC_TITLE}**" in md) == expected
 
 
+def test_contents_setting_is_yes_or_no(tmp_path):
+    data = example_data(DEPT_EXAMPLE)
+    data.setdefault("settings", {})["toc"] = "也许"
+    result = run("validate", write(tmp_path, data))
+    assert result.exit_code == 1 and "settings.toc（设置·目录） 应为 是 或 否，收到 也许" in result.stdout
+
+
 def test_dept_report_has_contents_only_when_asked(tmp_path):
     plain = rt.render_bytes(rt.load(DEPT_EXAMPLE), ["docx"])["docx"]
     assert toc_lines(plain) == [] and "updateFields" not in xml_part(plain, "word/settings.xml")
