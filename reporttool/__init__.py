@@ -2,7 +2,7 @@
 
 from .api import ANNEX_FORMATS, FORMATS, annex_bytes, render, render_annexes, render_bytes, validate
 from .view import Figure, view
-from .errors import InputError, Problem, ReportToolError, TemplateProblem, UserError, ValidationFailed
+from .errors import InputError, Problem, RenderWarning, ReportToolError, TemplateProblem, UserError, ValidationFailed
 from .loading import load, load_text
 from .model import REPORT_KINDS, DeptSelfReport, ProjectSelfReport, ReportBase
 
@@ -12,5 +12,5 @@ __all__ = [
     "load", "load_text", "validate", "view", "Figure", "render", "render_bytes", "render_annexes", "annex_bytes",
     "FORMATS", "ANNEX_FORMATS",
     "DeptSelfReport", "ProjectSelfReport", "ReportBase", "REPORT_KINDS",
-    "Problem", "ReportToolError", "UserError", "InputError", "ValidationFailed", "TemplateProblem",
+    "Problem", "ReportToolError", "UserError", "InputError", "ValidationFailed", "TemplateProblem", "RenderWarning",
 ]

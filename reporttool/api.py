@@ -14,7 +14,9 @@ from typing import Iterable, Iterator
 from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
 from .errors import ERROR, Problem, UserError, ValidationFailed
-from .formats import ANNEX_FORMATS, FORMATS as _REGISTRY, REPORT_FORMATS, describe
+from .document import Document
+from .formats import (ANNEX_FORMATS as _ANNEX_CHOICES, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS,
+                      FORMATS as _REGISTRY, REPORT_FORMATS, describe)
 from .forms import FormLayout
 from .loading import load, source_of
 from .model import ReportBase
@@ -24,7 +26,8 @@ from .view import view
 
 STATE_DIR = ".reporttool"               # one record per output: the hashes of what reporttool wrote there
 STATE_FILE = ".reporttool-state.json"  # the single record of earlier versions, still honoured when read
-FORMATS = REPORT_FORMATS
+FORMATS = DEFAULT_REPORT_FORMATS  # what render writes unless told: not PDF, which needs the office suite
+ANNEX_FORMATS = DEFAULT_ANNEX_FORMATS
 
 
 def outline_for(report: ReportBase, outline: Outline | None, templates: TemplateSet) -> Outline:
@@ -93,7 +96,17 @@ def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templa
     formats = _checked_formats(formats, REPORT_FORMATS, "输出格式")
     templates = templates or template_set()
     doc = templates.build(report, outline_for(report, outline, templates), form)
-    return {fmt: templates.render(fmt, doc) for fmt in formats}
+    return _render_formats(templates, doc, formats)
+
+
+def _render_formats(templates: TemplateSet, doc: Document, formats: list[str]) -> dict[str, bytes]:
+    """Every format of one document. A laid-out format (PDF) comes first: its pages number the others' contents."""
+    rendered = {}
+    for fmt in sorted(formats, key=lambda f: _REGISTRY[f].paginate is None):
+        rendered[fmt] = templates.render(fmt, doc)
+        if _REGISTRY[fmt].paginate and len(formats) > 1:
+            doc = _REGISTRY[fmt].paginate(doc, rendered[fmt])
+    return {fmt: rendered[fmt] for fmt in formats}
 
 
 def _checked_formats(formats: Iterable[str], allowed: tuple[str, ...], what: str) -> list[str]:
@@ -125,14 +138,13 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
                 templates: TemplateSet | None = None, outline: Outline | None = None,
                 form: FormLayout | None = None) -> dict[str, bytes]:
     """The annex tables alone: {format: file content}."""
-    formats = _checked_formats(formats, ANNEX_FORMATS, "附件格式")
+    formats = _checked_formats(formats, _ANNEX_CHOICES, "附件格式")
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
     tables = templates.annex_tables(report, names, outline_for(report, outline, templates), form)
     if not tables:
         raise UserError("本报告没有附件可生成（没有指标评分表、问题清单或预算执行表等所需的数据），未写入任何文件")
-    doc = templates.annex_document(report, tables)
-    return {fmt: templates.render(fmt, doc) for fmt in formats}
+    return _render_formats(templates, templates.annex_document(report, tables), formats)
 
 
 def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outline: Outline | None,

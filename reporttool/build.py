@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .annexes import annex_plan
-from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table
+from .document import AnnexHeading, Block, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table, add_toc
 from .filters import ordinal
 from .outline import Outline, Section, data_title, present, required, resolve
 from .tables import TABLES
@@ -94,4 +94,6 @@ def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) ->
         blocks.append(Paragraph(f"{'附件：' if i == 0 else '　　　'}{n}.{a.title}"))
     blocks.append(Signature(r.signer, r.signed_on))
     blocks.extend(annex_blocks(annex_tables(r, outline, layout=layout)))
+    if outline.toc if r.settings.toc is None else r.settings.toc:
+        add_toc(doc)
     return doc

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, List, Optional
 
@@ -12,10 +14,10 @@ import typer
 
 from . import __version__, api, cli_zh
 from .document import display_width
-from .errors import ERROR, SEVERITY_CN, Problem, UserError
+from .errors import ERROR, SEVERITY_CN, WARNING, Problem, RenderWarning, UserError
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
-from .formats import ANNEX_FORMATS, REPORT_FORMATS, describe
+from .formats import ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS, REPORT_FORMATS, describe
 from .forms import resolve as resolve_form
 from .templates import kind_file, template_set
 
@@ -111,6 +113,20 @@ def summary(problems: list[Problem]) -> str:
     return f"{n_err} 个错误，{n_warn} 个警告"
 
 
+@contextlib.contextmanager
+def output_warnings(file: Path):
+    """What the library warns about its outputs (a font the PDF substitutes), each once, as ［警告］ lines."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RenderWarning)
+        yield
+    said = dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, RenderWarning))
+    print_problems([Problem(message=message, file=str(file), severity=WARNING) for message in said])
+
+
+def formats_option(choices: tuple[str, ...], default: tuple[str, ...]):
+    return typer.Option(",".join(default), "-f", "--format", help=f"输出格式，逗号分隔：{describe(choices)}")
+
+
 def parse_formats(value: str, allowed: tuple[str, ...] = REPORT_FORMATS) -> list[str]:
     formats = [f.strip().lower() for f in value.split(",") if f.strip()]
     bad = [f for f in formats if f not in allowed]
@@ -133,7 +149,7 @@ def checked(report, templates, custom, force: bool) -> list[Problem]:
 @guarded
 def render(
     file: ReportFile,
-    formats: str = typer.Option(",".join(REPORT_FORMATS), "-f", "--format", help=f"输出格式，逗号分隔：{describe(REPORT_FORMATS)}"),
+    formats: str = formats_option(REPORT_FORMATS, DEFAULT_REPORT_FORMATS),
     outdir: OutDir = Path("."),
     force: Force = False,
     template: TemplateDir = None,
@@ -146,8 +162,9 @@ def render(
     layout = resolve_form(form) if form else None
     report = load(file)
     problems = checked(report, templates, custom, force)
-    paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems,
-                       form=layout)
+    with output_warnings(file):
+        paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems,
+                           form=layout)
     for path in paths:
         typer.echo(f"已生成 {path}")
 
@@ -243,7 +260,7 @@ def check(
 def annex(
     file: ReportFile,
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
-    formats: str = typer.Option(",".join(ANNEX_FORMATS), "-f", "--format", help=f"输出格式，逗号分隔：{describe(ANNEX_FORMATS)}"),
+    formats: str = formats_option(ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS),
     outdir: OutDir = Path("."),
     force: Force = False,
     template: TemplateDir = None,
@@ -257,8 +274,9 @@ def annex(
     layout = resolve_form(form) if form else None
     report = load(file)
     problems = checked(report, templates, custom, force)
-    paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
-                               problems=problems, form=layout)
+    with output_warnings(file):
+        paths = api.render_annexes(report, fmts, outdir, names, force=force, templates=templates, outline=custom,
+                                   problems=problems, form=layout)
     for path in paths:
         typer.echo(f"已生成 {path}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import unicodedata
@@ -21,6 +22,7 @@ class Heading:
     title: str
     id: str
     kind: str = "heading"
+    seq: int = 0  # position among the document's headings (1, 2, …): what a table of contents points at
 
     @property
     def text(self) -> str:
@@ -408,7 +410,30 @@ class Signature:
     kind: str = "signature"
 
 
-Block = Union[Heading, Paragraph, Table, PageBreak, SectionBreak, AnnexHeading, Signature]
+TOC_TITLE = "目　录"
+TOC_LEVELS = 2  # 一、 and （一）
+
+
+@dataclass
+class TocEntry:
+    level: int
+    text: str            # the heading as printed: 一、部门基本情况
+    seq: int             # the heading's seq
+    page: Optional[int] = None  # known once the pages are laid out (a PDF made in the same run)
+
+
+@dataclass
+class Toc:
+    """目录: the level 1–2 headings after the title; page numbers where a layout gave them."""
+    title: str
+    entries: list[TocEntry]
+    # For the office suite's own layout: page numbers as fields it computes while laying out the pages
+    # (a Word TOC field keeps the numbers it was saved with, in LibreOffice as in WPS).
+    live_pages: bool = False
+    kind: str = "toc"
+
+
+Block = Union[Heading, Paragraph, Table, PageBreak, SectionBreak, AnnexHeading, Signature, Toc]
 
 
 TITLE_CHARS = 20  # characters a line of the title holds: 二号 (22 pt) across the 156 mm text block
@@ -470,6 +495,36 @@ class Document:
 
     def tables(self) -> list[Table]:
         return [b for b in self.blocks if isinstance(b, Table)]
+
+    def toc(self) -> Optional[Toc]:
+        return next((b for b in self.blocks if isinstance(b, Toc)), None)
+
+    @property
+    def update_fields(self) -> bool:
+        """Whether Word should fill in the table of contents on opening: it has no page numbers yet."""
+        toc = self.toc()
+        return toc is not None and not toc.live_pages and any(e.page is None for e in toc.entries)
+
+    def with_toc_pages(self, pages: dict[int, int]) -> "Document":
+        """This document with the page of each heading (by seq) in its table of contents."""
+        blocks = [dataclasses.replace(b, entries=[dataclasses.replace(e, page=pages.get(e.seq)) for e in b.entries])
+                  if isinstance(b, Toc) else b for b in self.blocks]
+        return dataclasses.replace(self, blocks=blocks)
+
+    def for_layout(self) -> "Document":
+        """This document as the office suite should lay it out: its table of contents numbered by that layout."""
+        return dataclasses.replace(self, blocks=[dataclasses.replace(b, live_pages=True) if isinstance(b, Toc) else b
+                                                 for b in self.blocks])
+
+
+def add_toc(doc: Document) -> None:
+    """Number the headings and put a table of contents of levels 1–2 after the title, then a new page."""
+    headings = doc.headings()
+    for n, heading in enumerate(headings, 1):
+        heading.seq = n
+    entries = [TocEntry(h.level, h.text, h.seq) for h in headings if h.level <= TOC_LEVELS]
+    if entries:
+        doc.blocks[0:0] = [Toc(TOC_TITLE, entries), PageBreak()]
 
 
 def header_row(titles: list[str]) -> list[Cell]:

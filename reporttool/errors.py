@@ -102,3 +102,10 @@ class ValidationFailed(UserError):
 
 class TemplateProblem(UserError):
     """A template cannot be loaded or rendered."""
+
+
+class RenderWarning(UserWarning):
+    """Something to know about an output that was written all the same (a font the PDF substitutes).
+
+    Raised through Python's ``warnings``; the command line prints it as a ［警告］ line.
+    """

@@ -16,7 +16,8 @@ from typing import Any
 
 from jinja2 import TemplateError, TemplateNotFound, nodes
 
-from .document import AnnexHeading, Cell, Column, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table
+from .document import (AnnexHeading, Cell, Column, Document, Heading, PageBreak, Paragraph, SectionBreak, Signature, Table,
+                       add_toc)
 from .errors import Problem, UserError
 from .formats import SKINS
 from .model import REPORT_KINDS
@@ -183,7 +184,9 @@ def sample_document() -> Document:
     blocks = [Heading(level, "一、", "标题", f"h{level}") for level in (1, 2, 3, 4, 5)]
     blocks += [Paragraph("正文"), table, Signature("单位", "2025年1月1日"), PageBreak(), AnnexHeading("附件1", "附表"), table,
                SectionBreak(), AnnexHeading("附件2", "附表"), table, SectionBreak(landscape_before=True)]
-    return Document(kind="sample", title="标题", blocks=blocks)
+    doc = Document(kind="sample", title="标题", blocks=blocks)
+    add_toc(doc)
+    return doc
 
 
 def lint_skins(templates: Any) -> list[Problem]:

@@ -169,6 +169,18 @@ Text = Annotated[str, BeforeValidator(_as_text), StringConstraints(strip_whitesp
 Date = Annotated[date, BeforeValidator(_date)]
 SignDate = Annotated[str, BeforeValidator(_sign_date)]
 Count = Annotated[int, Field(ge=0, le=10_000_000), Unit("count")]
+_YES_NO = {"是": True, "否": False, "true": True, "false": False}
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.strip() not in _YES_NO:
+            raise PydanticCustomError("rt_yes_no", "应为 是 或 否，收到 {input}", {"input": value})
+        return _YES_NO[value.strip()]
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 
 
 def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
@@ -234,6 +246,8 @@ class Settings(Model):
     score_table_rate: bool = F("评分表显示得分率", "附件“绩效评价指标评分表”是否增加得分率一列", default=False)
     page_numbers: Literal["单双页分置", "居中"] = F(
         "页码位置", "单双页分置：单页居右、双页居左，各空一字（GB/T 9704，默认）；居中：每页居中", "单双页分置")
+    toc: Optional[YesNo] = F("目录", "是：标题之后列出一级、二级标题及页码，另起一页开始正文；否：不列。不填时按大纲："
+                            "重点绩效评价报告（key_eval、key_eval_project）列目录，自评报告不列", None)
     form_layout: Optional[Text] = F("自评表样式", "附件“项目支出绩效自评表”的样式：cz2020（财预〔2020〕10号 附1，默认）、local（地方评价表）、"
                                     "yitihua（一体化系统导出），或自定义样式文件的路径（相对于本文件）", None)
     self_eval: SelfEvalRules = F("自评规则", "一体化系统和审核人员对项目自评表适用的规则：开关与参数", default_factory=SelfEvalRules)

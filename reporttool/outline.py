@@ -52,6 +52,7 @@ class Outline(Model):
     name: str = Field(title="报告类型名称", description="如 部门整体支出绩效自评报告")
     sections: list[Section] = Field(title="章节", description="一级章节列表", min_length=1)
     annexes: list[str] = Field(default_factory=list, title="附件", description="正文之后依次附上的附件表格（无数据的自动省略）")
+    toc: bool = Field(False, title="目录", description="报告未填 settings.toc 时是否在标题之后列出目录（长报告宜列）")
 
     def walk(self, sections: list[Section] | None = None) -> Iterator[Section]:
         for s in self.sections if sections is None else sections:

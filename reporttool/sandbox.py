@@ -41,7 +41,8 @@ class TemplateTimeout(Exception):
 def _document_attrs() -> dict[type, frozenset[str]]:
     out = {}
     for cls in (document.Heading, document.Paragraph, document.Cell, document.Column, document.Table,
-                document.PageBreak, document.SectionBreak, document.AnnexHeading, document.Signature, document.Document):
+                document.PageBreak, document.SectionBreak, document.AnnexHeading, document.Signature, document.Toc,
+                document.TocEntry, document.Document):
         out[cls] = frozenset(f.name for f in dataclasses.fields(cls))
     out[document.Heading] |= {"text"}
     out[document.Document] |= {"ends_landscape", "title_lines", "title_text"}

@@ -44,9 +44,9 @@ def test_render_one_format(tmp_path):
 
 
 def test_render_unknown_format_is_a_usage_error(tmp_path):
-    result = run("render", PROJECT_EXAMPLE, "-f", "pdf", "-o", tmp_path)
+    result = run("render", PROJECT_EXAMPLE, "-f", "xlsx", "-o", tmp_path)
     assert result.exit_code == 2
-    assert "可选格式：docx（Word）、md（Markdown）" in result.output
+    assert "可选格式：docx（Word）、md（Markdown）、pdf（PDF，需要 LibreOffice）" in result.output
     assert list(tmp_path.iterdir()) == []
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor, Twips
 
+from reporttool.document import TEXT_WIDTH_MM, TOC_LEVELS
+from reporttool.formats.docx import toc_style
 from reporttool.formats.docx_look import (CAPTION_STYLE, FANGSONG, FONT_TABLE, HEAD_STYLE, HEITI, KAITI, SONGTI,
                                          TABLE_STYLE, TEXT_STYLE, UNIT_STYLE, XIAOBIAOSONG, dated)
 
@@ -103,6 +105,21 @@ def tag(doc, text: str, style: str = "Normal", font: str | None = None):
     if font:
         set_fonts(run._r, font)
     return p
+
+
+def toc_styles(doc) -> None:
+    """目录: its heading centred in 黑体 (outside the TOC itself), a line per heading with dot leaders to the page."""
+    heading = doc.styles["TOC Heading"]  # Word's own: outline level 9, so never listed in the TOC
+    style_text(heading, HEITI, 16)
+    style_para(heading, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for level in range(1, TOC_LEVELS + 1):
+        style = doc.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH, builtin=True)
+        style.style_id = toc_style(level)
+        style.base_style = doc.styles["Normal"]
+        style_text(style, FANGSONG, 16)
+        style_para(style, indent=False, align=WD_ALIGN_PARAGRAPH.LEFT)
+        style.paragraph_format.left_indent = Pt(32 * (level - 1))  # two characters per level
+        style.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
 
 
 def page_number_footer(footer, side: str) -> None:
@@ -202,6 +219,7 @@ def build(path: Path) -> None:
         doc.styles[name].element.get_or_add_pPr().insert(0, snap)
     doc.styles["rtSignature"].paragraph_format.right_indent = Pt(64)
     doc.styles["rtSignature"].paragraph_format.keep_with_next = True  # the date never alone on a page
+    toc_styles(doc)
     doc.styles["rtAnnexTitle"].paragraph_format.space_after = Pt(12)
 
     doc.core_properties.title = "{{ doc.title }}"
@@ -217,7 +235,11 @@ def build(path: Path) -> None:
         cond = f"b.level == {level}" if level < 4 else "b.level >= 4"
         tag(doc, f"{{%p {'if' if level == 1 else 'elif'} b.kind == 'heading' and {cond} %}}")
         font = {1: HEITI, 2: KAITI}.get(level, FANGSONG)
-        tag(doc, "{{ b.text }}", f"Heading {level}", font)
+        heading = tag(doc, "{{ b.text }}", f"Heading {level}", font)
+        heading.runs[0]._r.addprevious(heading.add_run("{{r b | docx_anchor }}")._r)  # its bookmark, for the TOC
+    tag(doc, "{%p elif b.kind == 'toc' %}")
+    tag(doc, "{{ b.title }}", "TOC Heading", HEITI)
+    tag(doc, "{{p b | docx_toc }}")
     tag(doc, "{%p elif b.kind == 'paragraph' %}")
     tag(doc, "{{ b.text }}", "Normal", FANGSONG)
     tag(doc, "{%p elif b.kind == 'table' %}")

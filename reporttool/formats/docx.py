@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from markupsafe import Markup
 
-from ..document import LINE_PITCH, Cell, Document, SectionBreak, Table
+from ..document import LINE_PITCH, TOC_LEVELS, Cell, Document, Heading, SectionBreak, Table, Toc
 from ..env import clean_text
 from ..errors import TemplateProblem
 from . import OutputFormat
@@ -113,6 +113,7 @@ def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
 
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{_W}}}"
 _BODY_SECTION = re.compile(r"<w:sectPr[ >](?:(?!<w:sectPr[ >]).)*?</w:sectPr>(?=\s*</w:body>)", re.S)
 
 
@@ -143,6 +144,64 @@ class Sections:
     def break_xml(self, block: SectionBreak) -> Markup:
         """An empty paragraph that ends the pages before it, with their page setup."""
         return Markup(f"<w:p><w:pPr>{self.landscape if block.landscape_before else self.portrait}</w:pPr></w:p>")
+
+
+def toc_style(level: int) -> str:
+    """Word's built-in style of a table-of-contents line (name "toc 1", id TOC1): Word restyles its own TOC with it."""
+    return f"TOC{level}"
+
+
+def _bookmark(seq: int) -> str:
+    return f"_Toc{seq:08d}"  # Word's own prefix: hidden from the bookmark list, kept when it rebuilds the TOC
+
+
+def heading_anchor(heading: Heading) -> Markup:
+    """A bookmark at the start of a heading, for the table of contents to link to and count pages from."""
+    if not heading.seq:
+        return Markup("")
+    return Markup(f'<w:bookmarkStart w:id="{heading.seq}" w:name="{_bookmark(heading.seq)}"/><w:bookmarkEnd w:id="{heading.seq}"/>')
+
+
+def _fld(kind: str) -> str:
+    return f'<w:r><w:fldChar w:fldCharType="{kind}"/></w:r>'
+
+
+def _field_start(instruction: str) -> str:
+    return _fld("begin") + f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>' + _fld("separate")
+
+
+def toc_style_ids(styles_xml: bytes | None) -> dict[int, str]:
+    """Each TOC level's style id in a template, found by its name ("toc 1"): LibreOffice saves it as Contents1."""
+    ids = {level: toc_style(level) for level in range(1, TOC_LEVELS + 1)}
+    for style in etree.fromstring(styles_xml, _SAFE_XML).iter(W + "style") if styles_xml else ():
+        name = style.find(W + "name")
+        level = re.fullmatch(r"toc (\d)", name.get(W + "val", "").lower()) if name is not None else None
+        if level and int(level.group(1)) in ids and style.get(W + "styleId"):
+            ids[int(level.group(1))] = style.get(W + "styleId")
+    return ids
+
+
+def toc_xml(toc: Toc, styles: dict[int, str] | None = None) -> Markup:
+    """The TOC lines: a TOC field of levels 1–2 whose stored result lists the headings, linked to them.
+
+    A page number is a PAGEREF field holding the page where one is known. For the office suite's own
+    layout (``live_pages``) the lines are not wrapped in a TOC field, whose stored result LibreOffice
+    keeps as it is: it computes the PAGEREF fields as it lays out the pages.
+    """
+    wrap = not toc.live_pages
+    lines = []
+    for i, entry in enumerate(toc.entries):
+        name = _bookmark(entry.seq)
+        runs = f'<w:r><w:t xml:space="preserve">{escape(clean_text(entry.text))}</w:t></w:r>'
+        if toc.live_pages or entry.page is not None:
+            page = "" if entry.page is None else f"<w:r><w:t>{entry.page}</w:t></w:r>"
+            runs += "<w:r><w:tab/></w:r>" + _field_start(f"PAGEREF {name} \\h") + page + _fld("end")
+        start = _field_start(f'TOC \\o "1-{TOC_LEVELS}" \\h \\z \\u') if wrap and i == 0 else ""
+        end = _fld("end") if wrap and i == len(toc.entries) - 1 else ""
+        style = (styles or {}).get(entry.level) or toc_style(entry.level)
+        lines.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{start}'
+                     f'<w:hyperlink w:anchor="{name}" w:history="1">{runs}</w:hyperlink>{end}</w:p>')
+    return Markup("".join(lines))
 
 
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024    # a letterhead template is well under 1 MB
@@ -261,7 +320,8 @@ class CompiledDocx:
         self.entries = [(info, restored.get(info.filename, data)) for info, data in entries]
         sections = Sections(parts["word/document.xml"])
         env.filters.update(docx_table=functools.partial(table_xml, look=self.look), docx_section=sections.break_xml,
-                           docx_closing_section=sections.closing)
+                           docx_closing_section=sections.closing, docx_anchor=heading_anchor,
+                           docx_toc=functools.partial(toc_xml, styles=toc_style_ids(parts.get("word/styles.xml"))))
         self._tpl = DocxTemplate(io.BytesIO(raw))
         self.templates: dict[str, Any] = {}
         for info, data in self.entries:
@@ -291,9 +351,18 @@ class CompiledDocx:
             raise ValueError(f"{name} 生成的 XML 无效：{exc}") from None
         return data
 
-    def render(self, context: dict) -> bytes:
-        return _zip([self.fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context))
+    def render(self, context: dict, update_fields: bool = False) -> bytes:
+        fixed = {**self.fixed, **self.updating_fields} if update_fields else self.fixed
+        return _zip([fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context))
                      for info, _ in self.entries])
+
+    @functools.cached_property
+    def updating_fields(self) -> dict[str, _Member]:
+        """The settings part asking Word to update the fields on opening (it fills in the TOC's page numbers)."""
+        for info, data in self.entries:
+            if info.filename == SETTINGS_PART and info.filename not in self.templates:
+                return {info.filename: _Member(info, ask_to_update_fields(data))}
+        return {}
 
 
 STRICT_OOXML = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
@@ -308,6 +377,72 @@ def _check_skin(path: Path, document: bytes) -> None:
                               "报告中的表格会丢失（可从 reporttool templates export 导出的 report.docx 复制）")
 
 
+SETTINGS_PART = "word/settings.xml"
+# what may follow w:updateFields in w:settings (ECMA-376 CT_Settings): it goes before the first of these
+_AFTER_UPDATE_FIELDS = frozenset(
+    W + n for n in ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "attachedSchema",
+                    "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures",
+                    "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
+                    "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")) | {
+    "{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
+
+
+def ask_to_update_fields(settings: bytes) -> bytes:
+    """settings.xml with <w:updateFields w:val="true"/> where Word's schema wants it."""
+    root = etree.fromstring(settings, _SAFE_XML)
+    for old in root.findall(W + "updateFields"):
+        root.remove(old)
+    flag = etree.Element(W + "updateFields")
+    flag.set(W + "val", "true")
+    later = next((i for i, child in enumerate(root) if child.tag in _AFTER_UPDATE_FIELDS), len(root))
+    root.insert(later, flag)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+_TEXT_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml")
+_STYLE_REFS = frozenset(W + n for n in ("pStyle", "rStyle", "tblStyle"))
+
+
+def fonts_used(package: bytes) -> list[str]:
+    """The fonts a Word file's text is set in (Latin and East Asian), each once, defaults first, then as the text uses them.
+
+    Read from the runs and from the styles the text uses (with the styles they are based on), so a
+    style nothing uses does not count.
+    """
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        names = z.namelist()
+        parts = [etree.fromstring(z.read(n), _SAFE_XML) for n in names if _TEXT_PARTS.fullmatch(n)]
+        styles = etree.fromstring(z.read("word/styles.xml"), _SAFE_XML) if "word/styles.xml" in names else etree.Element("x")
+    based_on, own, found = {}, {}, {}
+    for style in styles.iter(W + "style"):
+        base = style.find(W + "basedOn")
+        based_on[style.get(W + "styleId")] = base.get(W + "val") if base is not None else None
+        own[style.get(W + "styleId")] = [f for el in style.iter(W + "rFonts") for f in _fonts(el)]
+
+    def use(sid: str | None) -> None:
+        seen = set()
+        while sid in own and sid not in seen:
+            seen.add(sid)
+            found.update(dict.fromkeys(own[sid]))
+            sid = based_on[sid]
+
+    for defaults in styles.iter(W + "docDefaults"):
+        found.update(dict.fromkeys(f for el in defaults.iter(W + "rFonts") for f in _fonts(el)))
+    use(next((s.get(W + "styleId") for s in styles.iter(W + "style")
+              if s.get(W + "type") == "paragraph" and s.get(W + "default") in ("1", "true")), None))
+    for part in parts:
+        for el in part.iter(W + "rFonts", *_STYLE_REFS):
+            if el.tag == W + "rFonts":
+                found.update(dict.fromkeys(_fonts(el)))
+            else:
+                use(el.get(W + "val"))
+    return list(found)
+
+
+def _fonts(element: Any) -> list[str]:
+    return [f for f in (element.get(W + "ascii"), element.get(W + "eastAsia")) if f]
+
+
 def compile_skin(templates: Any) -> CompiledDocx:
     env = templates.env("docx")
     path, raw = templates.read_binary(FORMAT.skin, MAX_PACKAGE_BYTES)
@@ -315,7 +450,7 @@ def compile_skin(templates: Any) -> CompiledDocx:
 
 
 def render(compiled: CompiledDocx, doc: Document) -> bytes:
-    return compiled.render({"doc": doc})
+    return compiled.render({"doc": doc}, update_fields=doc.update_fields)
 
 
 FORMAT = OutputFormat("docx", ".docx", "Word", "report.docx", compile_skin, render)
