@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from .document import (TEXT_HEIGHT_MM, TEXT_WIDTH_MM, Cell, Column, Need, Shape, Table, allot, cell_need, cells_key,
+from .document import (TEXT_HEIGHT_MM, TEXT_WIDTH_MM, WIDE_TABLE_SIZES, Cell, Column, Need, Shape, Table, allot, cell_need, cells_key,
                        header_row, height_mm, laid_out_once, span, text_mm, wide)
 from .forms import FOOTER_ROWS, FUNDS_COLUMNS, HEADER_FIELDS, INDICATOR_COLUMNS
 from .model import PROJECT_TERMS
@@ -153,7 +153,7 @@ def _grid_widths(bands: list[_Band], width: int, size: Decimal, rows: list[list[
     return [round(float(w), 1) for w in allot(needs, TEXT_WIDTH_MM, text_mm("字", size), Shape(rows, size, thorough=True))]
 
 
-FORM_SIZES = (Decimal("10.5"), Decimal(10), Decimal("9.5"), Decimal(9), Decimal("8.5"), Decimal(8))  # 五号 … 小五, then a little smaller
+FORM_SIZES = WIDE_TABLE_SIZES + (Decimal("8.5"), Decimal(8))  # 五号 … 小五, then a little smaller
 FORM_HEIGHT_MM = TEXT_HEIGHT_MM - 36  # the page less 附件N, the form's title and its year line (32 mm measured)
 
 

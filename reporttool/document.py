@@ -35,9 +35,13 @@ class Paragraph:
     kind: str = "paragraph"
 
 
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
+
+
 def display_width(text: str) -> int:
     """Columns a string takes in a terminal or a spreadsheet: CJK characters count double."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(2 if _wide(c) else 1 for c in text)
 
 
 _WORD = re.compile(r"[0-9A-Za-z.,%‰+\-−/:≥≤><=~]+")
@@ -83,7 +87,7 @@ TEXT_CHARS = 8  # a long text column is given at least this many characters a li
 @lru_cache(maxsize=8192)
 def ems(text: str) -> float:
     """How many ems a line of text takes: CJK characters a full em, the rest a little over half."""
-    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.55 for c in text)
+    return sum(1.0 if _wide(c) else 0.55 for c in text)
 
 
 def text_mm(text: str, size_pt: Decimal) -> Decimal:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import math
 import re
 import zipfile
 from decimal import Decimal
 
-from ..document import AnnexHeading, Document, Table, display_width
+from ..document import AnnexHeading, Cell, Document, Shape, Table
 from ..env import clean_text
 from . import OutputFormat
 
@@ -22,20 +21,11 @@ PT_PER_MM = 72 / 25.4
 # Excel measures a column in digits of the workbook's default font (Calibri 11 in openpyxl's, as in
 # Excel's: 7 of 96 pixels an inch), its padding included; LibreOffice reads it the same way.
 DIGIT_PT = 7 * 72 / 96
-PADDING_PT = 4  # what a cell keeps clear of its borders, both sides together
 LINE_EM = 1.4  # CJK faces (仿宋, Noto CJK) set their lines about 1.4 em apart
-BOLD = 1.08  # bold text runs a little wider
 
 
 def _excel_width(mm: float) -> float:
     return round(mm * PT_PER_MM / DIGIT_PT, 2)
-
-
-def _lines(text: str, width_pt: float, size: float, bold: bool = False) -> int:
-    """Lines a text wraps to in a cell ``width_pt`` wide: CJK characters a full em, the rest half of one."""
-    em = size * (BOLD if bold else 1)
-    room = max(width_pt - PADDING_PT, em)
-    return sum(max(1, math.ceil(display_width(part) * em / 2 / room)) for part in text.split("\n"))
 
 
 def _height(lines: int, size: float) -> float:
@@ -48,21 +38,18 @@ def _size(table: Table) -> float:
 
 
 def _row_heights(table: Table) -> list[float]:
-    """Row heights in points, from how many lines the widest text wraps to in its (merged) columns.
+    """Row heights in points, from how many lines each row's text wraps to in its (merged) columns — the
+    estimate Word's layout uses (document.Shape), at the workbook's size.
 
     Office suites do not grow rows for wrapped text in merged cells, so this is estimated here.
     """
-    widths = [c.width_mm * PT_PER_MM for c in table.columns]
     size = _size(table)
-    lines = [1] * len(table.rows)
-    for r, row in enumerate(table.rows):
-        for c, cell in enumerate(row):
-            if cell.covered or not cell.text:
-                continue
-            need = _lines(cell.text, sum(widths[c:c + cell.colspan]), size, cell.bold)
-            # A tall cell spanning rows shares its height among them.
-            lines[r] = max(lines[r], math.ceil(need / cell.rowspan))
+    lines = Shape(table.rows, Decimal(str(size))).lines([c.width_mm for c in table.columns])
     return [_height(n, size) for n in lines]
+
+
+def _title_lines(title: str, width_mm: float) -> int:
+    return Shape([[Cell(title)]], Decimal(TITLE_SIZE)).lines([width_mm])[0]
 
 
 MAX_FORMULA = 8192  # characters Excel allows in a formula
@@ -178,8 +165,8 @@ def workbook(annexes: list[tuple[str, str, Table]]) -> bytes:
         ws["A2"].font = Font(name=TITLE_FONT, size=TITLE_SIZE)
         ws["A2"].alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         # a long title on a narrow table takes two lines; the row is as tall as they are, with air around
-        width = sum(c.width_mm for c in table.columns) * PT_PER_MM
-        ws.row_dimensions[2].height = _height(_lines(ws["A2"].value, width, TITLE_SIZE), TITLE_SIZE) + 6
+        width = sum(c.width_mm for c in table.columns)
+        ws.row_dimensions[2].height = _height(_title_lines(ws["A2"].value, width), TITLE_SIZE) + 6
         ws.merge_cells(f"A2:{last}2")
         top = 3
         if table.unit:
