@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 from .annexes import ANNEXES, annex_plan, resolve_names
 from .checks import run_rules
-from .errors import ERROR, Problem, UserError, ValidationFailed
+from .errors import ERROR, Problem, UserError, ValidationFailed, in_file_order
 from .document import Document
 from .formats import (ANNEX_FORMATS as _ANNEX_CHOICES, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS,
                       FORMATS as _REGISTRY, REPORT_FORMATS, describe)
@@ -42,7 +42,7 @@ def validate(report: ReportBase, outline: Outline | None = None, templates: Temp
     """Every rule problem (errors and warnings) of a loaded report, in file order."""
     templates = templates or template_set()
     problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
-    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
+    return in_file_order(problems)
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:

@@ -246,8 +246,7 @@ def check(
         if problems:
             rows = [["位置", "级别", "规则", "字段", "填报数", "计算数", "说明"]]
             for p in problems:
-                where = f"{p.line}:{p.column}" if p.line and p.column else _shown(p.line)
-                rows.append([where, SEVERITY_CN[p.severity], p.rule or "-", p.title or p.dotted,
+                rows.append([p.place, SEVERITY_CN[p.severity], p.rule or "-", p.title or p.dotted,
                              _shown(p.stated), _shown(p.computed), p.message])
             typer.echo(table(rows))
         if not ran:

@@ -13,7 +13,7 @@ SEVERITY_CN = {ERROR: "错误", WARNING: "警告"}
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding about the input, located in the YAML file."""
+    """One finding about the input, located in the YAML file (line, column) or the workbook (sheet, row, column)."""
 
     message: str
     path: tuple[Any, ...] = ()
@@ -26,6 +26,28 @@ class Problem:
     stated: Any = None
     computed: Any = None
     extra: dict = field(default_factory=dict, compare=False)
+    sheet: str = ""      # the worksheet, when the input is a workbook: line is then its row
+    sheet_no: int = 0    # the sheet's position in the workbook, for file order
+
+    @property
+    def cell(self) -> str:
+        """The cell as Excel names it (E12), for a problem in a workbook."""
+        if not self.sheet or self.line is None:
+            return ""
+        return (column_letter(self.column) if self.column else "") + str(self.line)
+
+    @property
+    def place(self) -> str:
+        """Where in the file: 指标体系!E12 in a workbook, 12:3 in a text file."""
+        if self.sheet:
+            return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        if self.line is None:
+            return ""
+        return f"{self.line}:{self.column}" if self.column is not None else str(self.line)
+
+    def order(self) -> tuple:
+        """File order: sheet by sheet, then line (row) and column."""
+        return (self.sheet_no, self.line or 0, self.column or 0)
 
     @property
     def dotted(self) -> str:
@@ -33,10 +55,8 @@ class Problem:
 
     def format(self) -> str:
         where = self.file or "<输入>"
-        if self.line is not None:
-            where += f":{self.line}"
-            if self.column is not None:
-                where += f":{self.column}"
+        if self.place:
+            where += ":" + self.place
         parts = [where + ":"]
         if self.severity != ERROR:
             parts.append(f"［{SEVERITY_CN[self.severity]}］")
@@ -55,6 +75,7 @@ class Problem:
             "file": self.file,
             "line": self.line,
             "column": self.column,
+            **({"sheet": self.sheet, "cell": self.cell} if self.sheet else {}),
             "path": self.dotted,
             "field": self.title,
             "message": self.message,
@@ -62,6 +83,19 @@ class Problem:
             "computed": None if self.computed is None else str(self.computed),
             **({"detail": self.extra["detail"]} if "detail" in self.extra else {}),
         }
+
+
+def column_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def in_file_order(problems) -> list["Problem"]:
+    return sorted(problems, key=Problem.order)
 
 
 def dotted_path(path: tuple[Any, ...]) -> str:

@@ -14,7 +14,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, in_file_order
 from .loading import source_of, validated
 from .model import Model, ReportBase
 from .yamlio import load_file
@@ -113,7 +113,7 @@ def load_layout(path: str | Path) -> FormLayout:
     layout, problems = validated(FormLayout, data, src)
     problems += _repeats(data, src)
     if problems:
-        raise InputError(f"自评表样式文件 {path} 有误", sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+        raise InputError(f"自评表样式文件 {path} 有误", in_file_order(problems))
     return layout
 
 

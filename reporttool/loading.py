@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, in_file_order
 from .model import KIND_TITLES, REPORT_KINDS, ReportBase, shown
 from .yamlio import Source, load_file, loads
 
@@ -164,7 +164,7 @@ def parse(data: dict, src: Source) -> ReportBase:
         report = model.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc, model, data, src)
-        raise InputError("输入不符合要求", sorted(problems, key=lambda p: (p.line or 0, p.column or 0))) from None
+        raise InputError("输入不符合要求", in_file_order(problems)) from None
     report._source = src
     if report.settings.form_layout is not None:
         from .forms import layout_for  # forms reads files with this module's helpers

@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import Field, model_validator
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, in_file_order
 from .loading import field_title, source_of, validated
 from .model import REPORT_KINDS, Model, ReportBase
 from .view import SPECS, ListOf, report_view_class, view
@@ -149,7 +149,7 @@ def load_outline(path: str | Path) -> Outline:
     if outline is not None:
         problems += _path_problems(outline, src)
     if problems:
-        raise InputError(f"大纲文件 {path} 有误", sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+        raise InputError(f"大纲文件 {path} 有误", in_file_order(problems))
     return outline
 
 

@@ -94,14 +94,16 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 @dataclass
 class Source:
-    """Where each YAML path sits in the file."""
+    """Where each path of the data sits in the file: (line, column) in YAML, (row, column, sheet) in a workbook."""
 
     file: str
-    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    positions: dict[tuple, tuple] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)  # found while reading (e.g. removed characters)
     escapes: bool = True  # whether values may hold characters typed as escapes ("\x08"); raw ones are removed
 
-    def locate(self, path: tuple) -> tuple[int | None, int | None]:
+    sheets: tuple[str, ...] = ()  # a workbook's sheets, in order
+
+    def locate(self, path: tuple) -> tuple:
         path = tuple(path)
         while True:
             if path in self.positions:
@@ -111,7 +113,9 @@ class Source:
             path = path[:-1]
 
     def problem(self, path: tuple, message: str, **kw: Any) -> Problem:
-        line, col = self.locate(path)
+        line, col, *sheet = self.locate(path)
+        if sheet:
+            kw.update(sheet=sheet[0], sheet_no=self.sheets.index(sheet[0]) if sheet[0] in self.sheets else 0)
         return Problem(message=message, path=tuple(path), file=self.file, line=line, column=col, **kw)
 
 
