@@ -293,19 +293,20 @@ def _kind(kind: str) -> str:
 @guarded
 def new(
     kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写入文件（默认输出到屏幕）"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="写入文件：.yaml（带中文注释的 YAML）或 .xlsx（填报工作簿）；默认把 YAML 输出到屏幕"),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
 ) -> None:
-    """生成带中文注释的 YAML 模板，照着填写即可。"""
+    """生成填报模板：YAML（带中文注释）或 Excel 填报工作簿（-o 文件.xlsx），照着填写即可。"""
+    from .convert import data_bytes
+
     kind = _kind(kind)
-    text = template_set().find(kind_file(kind, "skeleton.yaml")).read_text(encoding="utf-8")
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(data_bytes(kind, None, "-.yaml").decode("utf-8"))
         return
     if output.exists() and not force:
         err(f"{output} 已存在，未覆盖（如需覆盖请加 --force）")
         raise typer.Exit(1)
-    api.write_atomic(output, text.encode("utf-8"))
+    api.write_atomic(output, data_bytes(kind, None, output))
     typer.echo(f"已生成 {output}")
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem, in_file_order
 from .model import KIND_TITLES, REPORT_KINDS, ReportBase, shown
-from .yamlio import Source, load_file, loads
+from .yamlio import Source, decode, is_workbook, loads, read_input
 
 _SIMPLE = {
     "missing": "缺少必填字段",
@@ -172,9 +172,19 @@ def parse(data: dict, src: Source) -> ReportBase:
     return report
 
 
+def load_data(path: str | Path) -> tuple[dict, Source]:
+    """A report's data from YAML, a fill-in workbook or an official 自评表 (.xlsx), as plain mappings
+    with where each field sits."""
+    raw, file = read_input(path), str(path)
+    if is_workbook(raw):
+        from .xlsxin import workbook_data  # openpyxl-free, but only needed for workbooks
+        return workbook_data(raw, file)
+    return loads(decode(raw, file), file)
+
+
 def load(path: str | Path) -> ReportBase:
-    """Read and validate a report YAML file; raises InputError listing every schema problem."""
-    data, src = load_file(path)
+    """Read and validate a report (.yaml or .xlsx); raises InputError listing every schema problem."""
+    data, src = load_data(path)
     return parse(data, src)
 
 

@@ -293,14 +293,22 @@ def loads(text: str, file: str = "<输入>") -> tuple[Any, Source]:
     return data, src
 
 
-def load_file(path: str | Path) -> tuple[Any, Source]:
+def read_input(path: str | Path) -> bytes:
+    """A data file's bytes, or a message a clerk understands."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        return p.read_bytes()
     except FileNotFoundError:
         raise InputError(f"找不到文件：{p}") from None
     except IsADirectoryError:
-        raise InputError(f"这是一个文件夹，不是 YAML 文件：{p}") from None
+        raise InputError(f"这是一个文件夹，不是数据文件：{p}") from None
     except OSError as exc:
         raise InputError(f"无法读取文件 {p}：{exc.strerror}") from None
-    return loads(decode(raw, str(path)), str(path))
+
+
+def is_workbook(raw: bytes) -> bool:
+    return _not_yaml(raw) == "Excel 工作簿（.xlsx）"
+
+
+def load_file(path: str | Path) -> tuple[Any, Source]:
+    return loads(decode(read_input(path), str(path)), str(path))

@@ -204,7 +204,7 @@ def test_files_that_are_not_yaml(tmp_path, raw, needle):
     assert needle in str(info.value)
 
 
-@pytest.mark.parametrize("member, needle", [("word/document.xml", "Word 文档（.docx）"), ("xl/workbook.xml", "Excel 工作簿（.xlsx）")])
+@pytest.mark.parametrize("member, needle", [("word/document.xml", "Word 文档（.docx）"), ("xl/workbook.xml", "工作簿缺少 xl/_rels/workbook.xml.rels，文件不完整")])
 def test_office_files_given_as_yaml(tmp_path, member, needle):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
