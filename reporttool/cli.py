@@ -312,6 +312,26 @@ def new(
 
 @app.command()
 @guarded
+def convert(
+    source: Path = typer.Argument(..., help="要转换的数据文件：.yaml 或 .xlsx（填报工作簿、项目支出绩效自评表）"),
+    target: Path = typer.Argument(..., help="写入的文件：.yaml 或 .xlsx（按扩展名）"),
+    force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
+) -> None:
+    """在 YAML 与 Excel 填报工作簿之间转换（数据不增不减：写入前读回核对）。"""
+    from .convert import convert as convert_file
+
+    if target.exists() and not force:
+        err(f"{target} 已存在，未覆盖（如需覆盖请加 --force）")
+        raise typer.Exit(1)
+    data, problems = convert_file(source, target)
+    print_problems(problems)
+    api.write_atomic(target, data)
+    typer.echo(f"已生成 {target}" + (f"（输入还有 {summary(problems)}，请在新文件中修正）" if any(
+        p.severity == ERROR for p in problems) else ""))
+
+
+@app.command()
+@guarded
 def schema(kind: Optional[str] = typer.Argument(None, help=f"报告类型（不填则输出全部）：{KINDS_HELP}")) -> None:
     """输出 JSON Schema（含中文字段名与说明），供编辑器自动补全和校验。"""
     if kind is not None:

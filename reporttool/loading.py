@@ -164,7 +164,12 @@ def parse(data: dict, src: Source) -> ReportBase:
         report = model.model_validate(data)
     except ValidationError as exc:
         problems = problems_from_validation(exc, model, data, src)
+        # a cell that could not be read is said once, not again as a field left empty
+        unread = {p.path for p in src.errors}
+        problems = src.errors + [p for p in problems if not any(p.path[:len(u)] == u for u in unread)]
         raise InputError("输入不符合要求", in_file_order(problems)) from None
+    if src.errors:
+        raise InputError("输入不符合要求", in_file_order(src.errors))
     report._source = src
     if report.settings.form_layout is not None:
         from .forms import layout_for  # forms reads files with this module's helpers

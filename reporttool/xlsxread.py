@@ -56,9 +56,9 @@ def cell_name(row: int, col: int) -> str:
 def excel_decimal(stored: str) -> Decimal:
     """A number as Excel stored it, to the digits Excel itself shows (15 significant)."""
     d = Decimal(stored)
-    if len(d.as_tuple().digits) > EXCEL_DIGITS:
-        d = Decimal(format(d, f".{EXCEL_DIGITS}g"))
-    if d == d.to_integral_value() and d.as_tuple().exponent > 0:
+    if len(d.as_tuple().digits) > EXCEL_DIGITS:  # 99.31999999999999 was typed 99.32
+        d = Decimal(format(d, f".{EXCEL_DIGITS}g")).normalize()
+    if d.as_tuple().exponent > 0:
         d = d.quantize(Decimal(1))  # 1E+3 -> 1000
     return d
 
@@ -70,6 +70,7 @@ class XCell:
     kind: str
     formula: str = ""
     is_date: bool = False  # a number shown in a date format
+    percent: bool = False  # a number shown as a percentage (0.95 shows 95%)
 
     @property
     def number(self) -> Decimal | None:
@@ -229,21 +230,26 @@ def _target(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _date_styles(pkg: _Package) -> list[bool]:
+_PERCENT_IDS = {9, 10}
+
+
+def _number_styles(pkg: _Package) -> list[str]:
+    """For each cell style: "date", "pct" or "" — what its number format shows."""
     if not pkg.has("xl/styles.xml"):
         return []
     root = _xml(pkg.read("xl/styles.xml"), pkg.file, "xl/styles.xml")
     custom = {}
     for fmt in root.iter(_NS + "numFmt"):
-        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt.get("formatCode", ""))
-        custom[fmt.get("numFmtId")] = bool(_DATE_CODE.search(code.lower()))
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt.get("formatCode", "")).lower()
+        custom[fmt.get("numFmtId")] = "date" if _DATE_CODE.search(code) else "pct" if "%" in code else ""
     xfs = root.find(_NS + "cellXfs")
     if xfs is None:
         return []
     out = []
     for xf in xfs.iter(_NS + "xf"):
         fid = xf.get("numFmtId", "0")
-        out.append(custom.get(fid, fid.isdigit() and int(fid) in _DATE_IDS))
+        number = int(fid) if fid.isdigit() else -1
+        out.append(custom.get(fid, "date" if number in _DATE_IDS else "pct" if number in _PERCENT_IDS else ""))
     return out
 
 
@@ -259,7 +265,7 @@ def read_workbook(raw: bytes, file: str) -> Workbook:
     strings: list[str] = []
     if pkg.has("xl/sharedStrings.xml"):
         strings = [_texts(si) for si in _xml(pkg.read("xl/sharedStrings.xml"), file, "sharedStrings").iter(_NS + "si")]
-    dates = _date_styles(pkg)
+    dates = _number_styles(pkg)
     sheets: list[Sheet] = []
     budget = [MAX_CELLS]
     for i, node in enumerate(book.iter(_NS + "sheet")):
@@ -274,8 +280,9 @@ def read_workbook(raw: bytes, file: str) -> Workbook:
     return Workbook(file=file, sheets=sheets, date1904=date1904)
 
 
-def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[bool], file: str, budget: list[int]) -> None:
-    parser = etree.XMLPullParser(events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False)
+def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[str], file: str, budget: list[int]) -> None:
+    parser = etree.XMLPullParser(events=("start", "end"), tag=(_NS + "row", _NS + "c", _NS + "mergeCell"),
+                                 resolve_entities=False, no_network=True, load_dtd=False)
     row, col = 0, 0
     try:
         for start in range(0, len(data), 1 << 20):
@@ -289,6 +296,11 @@ def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[bool]
                     continue
                 if tag == _NS + "c":
                     ref = el.get("r")
+                    if not len(el):  # formatted but empty: most cells of a styled sheet
+                        if ref is None:
+                            col += 1
+                        el.clear()
+                        continue
                     if ref:
                         row, col = parse_ref(ref)
                     else:
@@ -318,7 +330,7 @@ def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[bool]
         raise _refuse(file, f"工作表“{sheet.name}”中有无效的单元格地址，文件已损坏") from None
 
 
-def _cell(el: etree._Element, strings: list[str], dates: list[bool]) -> XCell | None:
+def _cell(el: etree._Element, strings: list[str], dates: list[str]) -> XCell | None:
     kind = el.get("t", "n")
     f = el.find(_NS + "f")
     formula = (f.text or "").strip() if f is not None else ""
@@ -341,10 +353,10 @@ def _cell(el: etree._Element, strings: list[str], dates: list[bool]) -> XCell | 
     if kind == "s" and not value and not formula:
         return None
     style = el.get("s")
-    is_date = kind == "n" and style is not None and style.isdigit() and int(style) < len(dates) and dates[int(style)]
+    shows = dates[int(style)] if kind == "n" and style and style.isdigit() and int(style) < len(dates) else ""
     if kind == "d":  # ISO date typed as such (rare)
-        kind, is_date = "s", False
-    return XCell(value, kind if kind in ("s", "n", "b", "e") else "s", formula, is_date)
+        kind = "s"
+    return XCell(value, kind if kind in ("s", "n", "b", "e") else "s", formula, shows == "date", shows == "pct")
 
 
 # --- formulas without a cached value ------------------------------------------------------------

@@ -102,6 +102,7 @@ class Source:
     escapes: bool = True  # whether values may hold characters typed as escapes ("\x08"); raw ones are removed
 
     sheets: tuple[str, ...] = ()  # a workbook's sheets, in order
+    errors: list[Problem] = field(default_factory=list)  # found reading cells (a formula with no value): shown with the schema's
 
     def locate(self, path: tuple) -> tuple:
         path = tuple(path)
