@@ -107,6 +107,49 @@ def main() -> None:
         xlsx = timed(lambda: rt.annex_bytes(report, ["xlsx"], ["score_table"], templates=templates), max(3, args.n // 10))
         print(f"  {leaves:5d} leaves, {len(doc.blocks):5d} blocks: Word {ms(word)}   score table .xlsx {ms(xlsx)}")
 
+    workbooks(args.n)
+
+
+WORKBOOK_TARGET = 30.0  # ms to read a typical fill-in workbook into a validated report ("a few tens")
+
+
+def workbooks(n: int) -> None:
+    """Reading .xlsx input: each example's fill-in workbook, and one 1,500-row sheet against other readers."""
+    import io
+
+    from reporttool.fillin import write_workbook
+    from reporttool.loading import parse
+    from reporttool.xlsxin import workbook_data
+    from reporttool.xlsxread import read_workbook
+    from reporttool.yamlout import report_data
+
+    print("\nReading fill-in workbooks (.xlsx → validated report):")
+    for example in sorted((ROOT / "examples").glob("*.yaml")):
+        report = rt.load(example)
+        raw = write_workbook(report.kind, report_data(report))
+        print(f"  {example.stem:40s} {ms(timed(lambda: parse(*workbook_data(raw, 'x.xlsx')), n), WORKBOOK_TARGET)}")
+    big = rt.DeptSelfReport.model_validate(big_tree(1500))
+    raw = write_workbook(big.kind, report_data(big))
+    rounds = max(3, n // 10)
+    print("\nOne 1,500-row sheet (指标体系 of 1,500 leaves; the whole workbook for reporttool):")
+    print(f"  reporttool.xlsxread (exact text, formulas, formats, merges): {ms(timed(lambda: read_workbook(raw, 'x'), rounds))}")
+    import openpyxl
+
+    print(f"  openpyxl (merged cells need the full load)              : "
+          f"{ms(timed(lambda: openpyxl.load_workbook(io.BytesIO(raw))['指标体系'].merged_cells, rounds))}")
+    print(f"  openpyxl read_only (values only, no merges)             : {ms(timed(lambda: list(openpyxl.load_workbook(io.BytesIO(raw), read_only=True)['指标体系'].iter_rows(values_only=True)), rounds))}")
+    try:
+        import python_calamine
+    except ImportError:
+        print("  python-calamine                                         : not installed (pip install python-calamine to compare)")
+        return
+
+    def calamine() -> None:
+        sheet = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw)).get_sheet_by_name("指标体系")
+        sheet.to_python(), sheet.merged_cell_ranges
+
+    print(f"  python-calamine (floats, no formulas or formats)        : {ms(timed(calamine, rounds))}")
+
 
 if __name__ == "__main__":
     main()

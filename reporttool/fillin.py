@@ -302,6 +302,10 @@ def write_workbook(kind: str, data: dict | None, note: str = "") -> bytes:
     for spec in layout(kind):
         ws = wb.create_sheet(spec.name)
         ws.sheet_properties.tabColor = "4472C4" if spec.table else "70AD47"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape"  # printed for a colleague to check: as wide as the sheet
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         block = _get(data, spec.path) if spec.path else data
         ws.cell(row=1, column=1, value=spec.title).font = title_font
         if not spec.table:
@@ -520,9 +524,9 @@ class _Reader:
     def percent(self, number: Decimal, shown_as_percent: bool, sheet: Sheet, row: int, col: int, field: Col,
                 path: tuple) -> Decimal:
         if shown_as_percent:
-            return number.scaleb(2)
+            return _whole(number.scaleb(2))
         if 0 < abs(number) <= 1:
-            as_pct = number.scaleb(2)
+            as_pct = _whole(number.scaleb(2))
             self.src.warnings.append(self.problem(
                 sheet, row, col, f"填的是 {number}，按 {as_pct}% 理解；若指 {number}% 请填写“{number}%”", field.title,
                 severity=WARNING, rule="xlsx.percent", path=path))
@@ -687,6 +691,11 @@ class _Reader:
         first = self.book.sheet(ROOT_SHEET)
         self.src.positions[()] = (1, 1, first.name if first else self.book.sheets[0].name)
         return data, self.src
+
+
+def _whole(d: Decimal) -> Decimal:
+    """1E+2 is written 100."""
+    return d.quantize(Decimal(1)) if d.as_tuple().exponent > 0 else d
 
 
 def _put(out: dict, key: tuple, value: Any) -> None:

@@ -135,8 +135,12 @@ def _clean_loc(loc: tuple) -> tuple:
 def problems_from_validation(exc: ValidationError, model: type[BaseModel], data: Any, src: Source) -> list[Problem]:
     problems = []
     seen = set()
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    inside = {_clean_loc(e["loc"])[:i] for e in errors for i in range(len(_clean_loc(e["loc"])))}
+    for err in errors:
         path = _clean_loc(err["loc"])
+        if err["type"] == "too_short" and path in inside:
+            continue  # pydantic also calls a list too short when an item of it failed: the item says why
         message = _message(err, model, path)
         if (path, message) in seen:
             continue
@@ -165,7 +169,7 @@ def parse(data: dict, src: Source) -> ReportBase:
     except ValidationError as exc:
         problems = problems_from_validation(exc, model, data, src)
         # a cell that could not be read is said once, not again as a field left empty
-        unread = {p.path for p in src.errors}
+        unread = {p.path for p in src.errors if p.path}
         problems = src.errors + [p for p in problems if not any(p.path[:len(u)] == u for u in unread)]
         raise InputError("输入不符合要求", in_file_order(problems)) from None
     if src.errors:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from lxml import etree
 
@@ -63,8 +63,7 @@ def excel_decimal(stored: str) -> Decimal:
     return d
 
 
-@dataclass(frozen=True)
-class XCell:
+class XCell(NamedTuple):
     """One cell as stored. ``kind``: s text, n number, b true/false, e error (#DIV/0!), "" a formula not yet computed."""
     text: str
     kind: str
@@ -210,6 +209,9 @@ def _xml(data: bytes, file: str, part: str) -> etree._Element:
 
 def _texts(node: etree._Element) -> str:
     """A string item's text: its runs joined, phonetic guides (rPh) left out."""
+    first = node[0] if len(node) == 1 else None
+    if first is not None and first.tag == _NS + "t":
+        return first.text or ""  # the common case: one plain run
     out = []
     for t in node.iter(_NS + "t"):
         if t.getparent().tag != _NS + "rPh":
@@ -280,7 +282,14 @@ def read_workbook(raw: bytes, file: str) -> Workbook:
     return Workbook(file=file, sheets=sheets, date1904=date1904)
 
 
+_EMPTY_CELL = re.compile(rb"<c [^>]*(?:/>|></c>)")
+
+
 def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[str], file: str, budget: list[int]) -> None:
+    if data.count(b"<c ") == data.count(b'<c r="'):
+        # Cells with a format and nothing in them are most of a styled sheet; with every cell addressed,
+        # leaving them out moves nothing, and the parser then sees only what holds a value.
+        data = _EMPTY_CELL.sub(b"", data)
     parser = etree.XMLPullParser(events=("start", "end"), tag=(_NS + "row", _NS + "c", _NS + "mergeCell"),
                                  resolve_entities=False, no_network=True, load_dtd=False)
     row, col = 0, 0
@@ -330,17 +339,27 @@ def _read_sheet(data: bytes, sheet: Sheet, strings: list[str], dates: list[str],
         raise _refuse(file, f"工作表“{sheet.name}”中有无效的单元格地址，文件已损坏") from None
 
 
+_F, _V, _IS = _NS + "f", _NS + "v", _NS + "is"
+
+
 def _cell(el: etree._Element, strings: list[str], dates: list[str]) -> XCell | None:
+    f = v = inline = None
+    for child in el:
+        tag = child.tag
+        if tag == _V:
+            v = child
+        elif tag == _F:
+            f = child
+        elif tag == _IS:
+            inline = child
     kind = el.get("t", "n")
-    f = el.find(_NS + "f")
-    formula = (f.text or "").strip() if f is not None else ""
-    if f is not None and not formula:
-        formula = "?"  # part of a shared formula: its text sits on another cell
-    v = el.find(_NS + "v")
-    value = v.text if v is not None and v.text is not None else None
+    formula = ""
+    if f is not None:
+        # part of a shared formula has no text of its own: it sits on another cell
+        formula = (f.text or "").strip() or "?"
+    value = v.text if v is not None else None
     if kind == "inlineStr":
-        node = el.find(_NS + "is")
-        value, kind = (_texts(node) if node is not None else ""), "s"
+        value, kind = (_texts(inline) if inline is not None else ""), "s"
     elif kind == "s" and value is not None:
         try:
             value = strings[int(value)]
