@@ -57,6 +57,7 @@ class Col:
     kind: str              # money pct points weight count int decimal text date bool choice list
     choices: tuple[str, ...] = ()
     required: bool = False
+    suggested: tuple[str, ...] = ()  # the usual values, offered in a drop-down that still takes others
 
     @property
     def header(self) -> str:
@@ -148,7 +149,8 @@ def _flatten(model: type[BaseModel], key: tuple, title: str, required: bool,
             cols.append(Col(here, label, info.description or "", "list", (), required and info.is_required()))
         else:
             kind, choices = _describe(info.annotation, info.metadata)
-            cols.append(Col(here, label, info.description or "", kind, choices, required and info.is_required()))
+            cols.append(Col(here, label, info.description or "", kind, choices, required and info.is_required(),
+                            tuple(info.examples or ())))
     return cols
 
 
@@ -289,12 +291,11 @@ def write_workbook(kind: str, data: dict | None, note: str = "") -> bytes:
         cell.border = border
 
     def choices(ws, col: Col, ref: str) -> None:
-        if not col.choices:
+        offered = col.choices or col.suggested
+        listed = ",".join(offered)
+        if not offered or len(listed) > 250 or any("," in c or '"' in c for c in offered):
             return
-        listed = ",".join(col.choices)
-        if len(listed) > 250 or any("," in c or '"' in c for c in col.choices):
-            return
-        dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True, showErrorMessage=True,
+        dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True, showErrorMessage=bool(col.choices),
                             errorTitle="请从列表中选择", error=f"{col.title}只能取：{'、'.join(col.choices)}")
         ws.add_data_validation(dv)
         dv.add(ref)

@@ -321,7 +321,8 @@ class Experience(Titled):
 
 class ProblemItem(Titled):
     id: Optional[Str] = F("问题编号", "供建议引用的编号，如 P1；不填则按顺序为 1、2、3…", None)
-    category: Text = F("问题分类", "项目立项、资金管理、业务管理、项目产出、项目效益、其他等", "其他")
+    category: Text = F("问题分类", "项目立项、资金管理、业务管理、项目产出、项目效益、其他等", "其他",
+                       examples=["项目立项", "资金管理", "业务管理", "项目产出", "项目效益", "其他"])
     cause: Optional[Str] = F("原因分析", "产生问题的原因", None)
     unit: Optional[Str] = F("责任单位", "负责整改的单位或科室", None)
 
@@ -346,7 +347,7 @@ class Evaluation(Model):
 # --- department (dept_self) -------------------------------------------------------------
 
 class Staffing(Model):
-    kind: Text = F("编制类型", "行政编制、事业编制、工勤人员编制等")
+    kind: Text = F("编制类型", "行政编制、事业编制、工勤人员编制等", examples=["行政编制", "事业编制", "工勤人员编制"])
     authorized: Count = F("编制数", "核定编制人数")
     actual: Optional[Count] = F("实有人数", "年末在职实有人数", None)
 
@@ -522,7 +523,7 @@ class ProjectInfo(Model):
     name: Text = F("项目名称", "预算批复中的项目全称")
     department: Text = F("主管部门", "项目主管部门")
     implementer: Text = F("实施单位", "项目实施单位")
-    type: Optional[Str] = F("项目类型", "如 运转类、特定目标类", None)
+    type: Optional[Str] = F("项目类型", "如 运转类、特定目标类", None, examples=["运转类", "特定目标类"])
     period: Optional[Str] = F("实施周期", "如 2024年1月—12月", None)
     overview: Text = F("项目概况", "立项依据、主要内容、资金安排的概述")
     term: Optional[Literal[PROJECT_TERMS]] = F("经常性/一次性", "经常性项目或一次性项目（地方评价表中打勾）", None)

@@ -63,6 +63,13 @@ def test_new_workbook_per_kind(tmp_path, kind):
     assert choice_sheets
     for spec in choice_sheets:
         assert wb[spec.name].data_validations.dataValidation, spec.name
+    # the usual values offered (项目类型, 编制类型, 问题分类) in a drop-down that still takes others
+    for spec in fillin.layout(kind):
+        for col in spec.cols:
+            if col.suggested:
+                offered = [dv for dv in wb[spec.name].data_validations.dataValidation
+                           if dv.formula1 == '"' + ",".join(col.suggested) + '"']
+                assert offered and not offered[0].showErrorMessage, (spec.name, col.title)
     table = next(s for s in fillin.layout(kind) if s.table and not s.tree)
     ws = wb[table.name]
     assert ws.freeze_panes == "A3"
