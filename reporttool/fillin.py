@@ -384,7 +384,7 @@ def _guide_text(col: Col) -> str:
 
 def _guide(ws, kind: str, note: str, example: bool, title_font, plain, wrap) -> None:
     lines = [
-        (f"{KIND_TITLES[kind]} —— 填报工作簿", title_font),
+        (GUIDE_TITLE.format(title=KIND_TITLES[kind]), title_font),
         ("报告类型：" + KIND_TITLES[kind] + f"（{kind}），不要修改隐藏的 {MARK_SHEET} 工作表", plain),
         ("· 每个工作表一块内容：绿色标签的表按“项目 / 填写内容”逐行填写，蓝色标签的表每行一项（可增删行）。", plain),
         ("· 黄色底色的是必填项；表头单元格的批注（鼠标悬停）是该栏的说明；有下拉箭头的单元格请从列表中选择。", plain),
@@ -442,9 +442,25 @@ def _example(kind: str) -> dict:
 
 # --- reading ----------------------------------------------------------------------------------
 
-def is_fillin(book: Workbook) -> bool:
+GUIDE_TITLE = "{title} —— 填报工作簿"
+
+
+def _kind_of(book: Workbook) -> tuple[str, tuple[Sheet, int, int]] | None:
+    """The kind a fill-in workbook holds and the cell that says so: the hidden mark, or (when the mark
+    was lost copying sheets to a new file) the title of 填写说明."""
     mark = book.sheet(MARK_SHEET)
-    return mark is not None and mark.text(1, 1) == MARK
+    if mark is not None and mark.text(1, 1) == MARK:
+        return mark.text(2, 2).strip(), (mark, 2, 2)
+    guide = book.sheet(GUIDE_SHEET)
+    if guide is not None:
+        titles = {GUIDE_TITLE.format(title=t): k for k, t in KIND_TITLES.items()}
+        if guide.text(1, 1).strip() in titles:
+            return titles[guide.text(1, 1).strip()], (guide, 1, 1)
+    return None
+
+
+def is_fillin(book: Workbook) -> bool:
+    return _kind_of(book) is not None
 
 
 class _Reader:
@@ -677,18 +693,24 @@ class _Reader:
             _put(out, spec.path, roots)
 
     def read(self) -> tuple[dict, Source]:
-        mark = self.book.sheet(MARK_SHEET)
-        kind = mark.text(2, 2).strip()
+        kind, (where, row, col) = _kind_of(self.book)
         if kind not in REPORT_KINDS:
-            raise InputError("无法识别的填报工作簿", [self.problem(mark, 2, 2, f"隐藏工作表 {MARK_SHEET} 中的报告类型“{kind}”无法识别",
+            raise InputError("无法识别的填报工作簿", [self.problem(where, row, col, f"报告类型“{kind}”无法识别",
                                                            rule="xlsx.kind")])
         data: dict = {"kind": kind}
-        self.src.positions[("kind",)] = (2, 2, MARK_SHEET)
-        for spec in layout(kind):
+        self.src.positions[("kind",)] = (row, col, where.name)
+        specs = layout(kind)
+        for spec in specs:
             sheet = self.book.sheet(spec.name)
             if sheet is None:
                 continue  # a sheet deleted is a block not filled in
             (self.table if spec.table else self.block)(sheet, spec, data)
+        known = {s.name for s in specs} | {GUIDE_SHEET, MARK_SHEET}
+        for sheet in self.book.sheets:
+            if sheet.name not in known and not sheet.hidden and sheet.cells:
+                self.src.warnings.append(self.problem(
+                    sheet, None, None, f"工作表“{sheet.name}”不是本工作簿原有的（改过名字？），其中的内容没有读取；"
+                    f"原有的工作表：{'、'.join(s.name for s in specs)}", severity=WARNING, rule="xlsx.unknown_sheet"))
         first = self.book.sheet(ROOT_SHEET)
         self.src.positions[()] = (1, 1, first.name if first else self.book.sheets[0].name)
         return data, self.src

@@ -99,20 +99,21 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # top, left, bottom, right
     _origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
-    def finish(self) -> None:
+    max_row: int = 0
+    max_col: int = 0
+
+    def finish(self, file: str = "") -> None:
+        area = 0
         for top, left, bottom, right in self.merged:
+            area += (bottom - top + 1) * (right - left + 1)
+            if area > MAX_CELLS:
+                raise _refuse(file, f"工作表“{self.name}”的合并单元格过多过大，不像是一份报告，已拒绝读取")
             for r in range(top, bottom + 1):
                 for c in range(left, right + 1):
                     if (r, c) != (top, left):
                         self._origin[r, c] = (top, left)
-
-    @property
-    def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=0)
-
-    @property
-    def max_col(self) -> int:
-        return max((c for _, c in self.cells), default=0)
+        self.max_row = max((r for r, _ in self.cells), default=0)
+        self.max_col = max((c for _, c in self.cells), default=0)
 
     def origin(self, row: int, col: int) -> tuple[int, int]:
         """The top-left cell of the merged range (row, col) lies in, or the cell itself."""
@@ -277,7 +278,7 @@ def read_workbook(raw: bytes, file: str) -> Workbook:
         sheet = Sheet(name=node.get("name", ""), index=i, hidden=node.get("state", "visible") != "visible")
         if pkg.has(part):  # a chart sheet or a missing part holds no cells
             _read_sheet(pkg.read(part), sheet, strings, dates, file, budget)
-        sheet.finish()
+        sheet.finish(file)
         sheets.append(sheet)
     return Workbook(file=file, sheets=sheets, date1904=date1904)
 

@@ -294,3 +294,14 @@ def test_convert_refuses_what_the_target_cannot_hold(tmp_path):
 def load_data_from(raw: bytes, path: Path):
     path.write_bytes(raw)
     return load_data(path)
+
+
+def test_renamed_sheet_is_said_and_a_copied_workbook_still_reads(tmp_path):
+    path, wb = _project_workbook(tmp_path)
+    wb["存在的问题"].title = "问题（草稿）"
+    del wb[fillin.MARK_SHEET]  # sheets copied into a new file lose the hidden mark
+    wb.save(path)
+    report = rt.load(path)
+    assert report.problems == ()
+    said = [p for p in rt.validate(report) if p.rule == "xlsx.unknown_sheet"]
+    assert said and said[0].format().startswith(f"{path}:问题（草稿）:") and "没有读取" in said[0].message
