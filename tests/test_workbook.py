@@ -127,6 +127,8 @@ def test_cells_as_clerks_fill_them(tmp_path):
     from datetime import date
     basic.cell(row=_row(basic, "落款日期"), column=2).value = date(2025, 3, 28)     # an Excel date
     basic.cell(row=_row(basic, "落款日期"), column=2).number_format = "yyyy/m/d"
+    how = wb["评价思路和过程"]
+    how.cell(row=_row(how, "评价时段止"), column=2).value = "2024年12月31日"         # a date typed as text
     # the tree with 一级 cells merged over their rows and 二级 left blank under its first row
     tree = wb["指标体系"]
     ranges = [str(r) for r in tree.merged_cells.ranges]
@@ -144,6 +146,7 @@ def test_cells_as_clerks_fill_them(tmp_path):
     assert report.funds.stated_rate == Decimal(96)
     assert report.project.implementer == "某某区政务服务管理局"
     assert report.signed_on == "2025年3月28日"
+    assert report.evaluation.period_end == date(2024, 12, 31)
     original = rt.load(next(p for p in EXAMPLES if "xishan-2024-project" in p.name))
     assert [i.model_dump() for i in report.indicators] == [i.model_dump() for i in original.indicators]
 
