@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
+from .document import display_width
 from .errors import WARNING, InputError, Problem
 from .model import KIND_TITLES, REPORT_KINDS, ReportBase, Unit
 from .xlsxread import Sheet, Workbook, XCell, cell_name
@@ -39,6 +40,7 @@ NAME_LISTS = {"divisions", "subordinate_units", "budget_units", "answers", "dime
 _NAME_SPLIT = re.compile(r"[\n、，,；;]+")
 _SPACES = re.compile(r"[\s\u3000]+")
 MAX_EXAMPLE_ROWS = 1000  # rows a table's drop-downs and formats cover
+LINE_HEIGHT = 15         # points a line of 11-point 宋体 takes
 
 
 def squeeze(text: str) -> str:
@@ -327,6 +329,7 @@ def write_workbook(kind: str, data: dict | None, note: str = "") -> bytes:
             ws.column_dimensions["B"].width = 60
             ws.column_dimensions["C"].width = 60
             ws.freeze_panes = "B3"
+            _fit_rows(ws, 3)
             continue
         items = list(block or ())
         rows = list(_tree_rows(items)) if spec.tree else [(None, item) for item in items]
@@ -361,6 +364,7 @@ def write_workbook(kind: str, data: dict | None, note: str = "") -> bytes:
         if spec.tree:
             _merge_levels(ws, rows, levels)
         ws.freeze_panes = ws.cell(row=3, column=levels + 1 if spec.tree else 1)
+        _fit_rows(ws, 3)
     mark = wb.create_sheet(MARK_SHEET)
     mark["A1"], mark["B1"] = MARK, VERSION
     mark["A2"], mark["B2"] = "kind", kind
@@ -368,6 +372,21 @@ def write_workbook(kind: str, data: dict | None, note: str = "") -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _fit_rows(ws, first: int) -> None:
+    """Rows as tall as their wrapped text: office suites do not grow a row on opening."""
+    from openpyxl.utils import get_column_letter
+
+    widths = {c: ws.column_dimensions[get_column_letter(c)].width or 10 for c in range(1, ws.max_column + 1)}
+    for row in ws.iter_rows(min_row=first):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value:
+                per_line = max(1, int(widths.get(cell.column, 10)) - 1)
+                lines = max(lines, sum(-(-display_width(part) // per_line) or 1 for part in cell.value.split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * min(lines, 20)
 
 
 def _guide_text(col: Col) -> str:
