@@ -77,6 +77,7 @@ RULE_IDS = {
     "text.control_chars": "文字中没有无法写入 Word 的控制字符（警告，已删除）",
     "text.skeleton": "没有留下模板中的示例文字（警告）",
     "date.other_year": "日期、实施周期和标题中的年份属于评价年度（警告；多见于沿用上年文件）",
+    "previous.follow_up": "上年报告列出的问题，本年已整改或再次列出（警告）",
     "selfeval.execution_leaf": "预算执行率只计分一次：作为末级指标计分时不再单列分值，也只由一个指标计分",
     "selfeval.indicator_score": "定量指标的得分等于按指标方向由年度指标值和实际完成值计算的得分",
     "selfeval.deviation_reason": "未达到年度指标值（或未得满分）的指标填写了偏差原因分析及改进措施",
@@ -730,10 +731,11 @@ def year_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
 
 
 from .selfeval_rules import SELFEVAL_RULES  # noqa: E402 -- the pack is written with the helpers above
+from .nextyear import follow_up_rules  # noqa: E402
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
                      expense_item_rules, asset_rules, year_funds_rules, narrative_rules, narrative_rate_rules, link_rules,
-                     text_rules, skeleton_rules, year_rules, *SELFEVAL_RULES]
+                     text_rules, skeleton_rules, year_rules, follow_up_rules, *SELFEVAL_RULES]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

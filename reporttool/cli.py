@@ -14,7 +14,7 @@ import typer
 
 from . import __version__, api, cli_zh
 from .document import display_width
-from .errors import ERROR, SEVERITY_CN, WARNING, Problem, RenderWarning, UserError
+from .errors import ERROR, SEVERITY_CN, WARNING, Problem, RenderWarning, UserError, in_file_order
 from .loading import load
 from .model import KIND_TITLES, REPORT_KINDS
 from .formats import ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS, REPORT_FORMATS, describe
@@ -41,16 +41,28 @@ outline_app = typer.Typer(help="大纲：查看、导出标准大纲，或检查
 app.add_typer(outline_app, name="outline")
 
 
-ReportFile = Annotated[Path, typer.Argument(help="报告数据 YAML 文件")]
+ReportFile = Annotated[Path, typer.Argument(help="报告数据文件：.yaml 或 .xlsx（填报工作簿、项目支出绩效自评表）")]
 OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="输出目录")]
 Force = Annotated[bool, typer.Option("--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）")]
 TemplateDir = Annotated[Optional[Path], typer.Option("--template", help=TEMPLATE_HELP)]
 OutlineFile = Annotated[Optional[Path], typer.Option("--outline", help=OUTLINE_HELP)]
 FormOption = Annotated[Optional[str], typer.Option("--form", help=FORM_HELP)]
+PreviousFile = Annotated[Optional[Path], typer.Option(
+    "--previous", help="上年的数据文件（.yaml 或 .xlsx）：本年没有填写的上年数字从中带入（较上年增减），两者不一致的列出")]
 
 
 def templates_from(folder: Optional[Path]):
     return template_set(str(folder) if folder else None)
+
+
+def load_report(file: Path, previous: Optional[Path] = None):
+    """The report, with last year's figures beside it when a previous year's file is given; and what comparing found."""
+    report = load(file)
+    if previous is None:
+        return report, []
+    from .nextyear import with_previous
+
+    return with_previous(report, load(previous), str(previous))
 
 
 def setup(template: Optional[Path], outline: Optional[Path]):
@@ -135,9 +147,9 @@ def parse_formats(value: str, allowed: tuple[str, ...] = REPORT_FORMATS) -> list
     return list(dict.fromkeys(formats))
 
 
-def checked(report, templates, custom, force: bool) -> list[Problem]:
+def checked(report, templates, custom, force: bool, more: list[Problem] = ()) -> list[Problem]:
     """Validate once and show what the user should know before files are written."""
-    problems = api.validate(report, custom, templates=templates)
+    problems = in_file_order([*api.validate(report, custom, templates=templates), *more])
     errors = [p for p in problems if p.severity == ERROR]
     if errors and force:
         err(f"注意：输入有 {len(errors)} 个错误，已按 --force 生成，请在定稿前修正：")
@@ -155,13 +167,14 @@ def render(
     template: TemplateDir = None,
     outline: OutlineFile = None,
     form: FormOption = None,
+    previous: PreviousFile = None,
 ) -> None:
     """生成报告（各输出格式见 -f）。"""
     fmts = parse_formats(formats)
     templates, custom = setup(template, outline)
     layout = resolve_form(form) if form else None
-    report = load(file)
-    problems = checked(report, templates, custom, force)
+    report, compared = load_report(file, previous)
+    problems = checked(report, templates, custom, force, compared)
     with output_warnings(file):
         paths = api.render(report, fmts, outdir, force=force, templates=templates, outline=custom, problems=problems,
                            form=layout)
@@ -172,10 +185,11 @@ def render(
 PENDING = "以上结构问题修正后，还会继续核对合计、比率与大纲"
 
 
-def collect(file: Path, templates=None, outline=None) -> tuple[list[Problem], bool]:
+def collect(file: Path, templates=None, outline=None, previous: Optional[Path] = None) -> tuple[list[Problem], bool]:
     """Every problem of one file, and whether the rules still wait for the structure to be fixed."""
     try:
-        return api.validate(load(file), outline, templates=templates), True
+        report, compared = load_report(file, previous)
+        return in_file_order([*api.validate(report, outline, templates=templates), *compared]), True
     except UserError as exc:
         problems = exc.problems or [Problem(message=exc.message, file=str(file))]
         return problems, not any(p.rule.startswith("schema.") for p in problems)
@@ -191,15 +205,16 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
 @app.command()
 @guarded
 def validate(
-    files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
+    files: List[Path] = typer.Argument(..., help="一个或多个数据文件（.yaml 或 .xlsx）"),
     template: TemplateDir = None,
     outline: OutlineFile = None,
+    previous: PreviousFile = None,
 ) -> None:
     """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
     templates, custom = setup(template, outline)
     results = []
     for file in files:
-        problems, ran = collect(file, templates, custom)
+        problems, ran = collect(file, templates, custom, previous)
         print_problems(problems, to_stderr=False)
         if not ran:  # only schema problems hold the rules back
             typer.echo(f"{file}: {PENDING}")
@@ -224,14 +239,15 @@ def _shown(value) -> str:
 @app.command()
 @guarded
 def check(
-    files: List[Path] = typer.Argument(..., help="一个或多个 YAML 文件"),
+    files: List[Path] = typer.Argument(..., help="一个或多个数据文件（.yaml 或 .xlsx）"),
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
     template: TemplateDir = None,
     outline: OutlineFile = None,
+    previous: PreviousFile = None,
 ) -> None:
     """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
     templates, custom = setup(template, outline)
-    results = [(file, *collect(file, templates, custom)) for file in files]
+    results = [(file, *collect(file, templates, custom, previous)) for file in files]
     if as_json:
         doc = {"ok": not any(p.severity == ERROR for _, ps, _ in results for p in ps), "files": [
             {"file": str(f), "rules_ran": ran, "errors": sum(p.severity == ERROR for p in ps),
@@ -292,22 +308,36 @@ def _kind(kind: str) -> str:
 @app.command()
 @guarded
 def new(
-    kind: str = typer.Argument(..., help=f"报告类型：{KINDS_HELP}"),
+    kind: Optional[str] = typer.Argument(None, help=f"报告类型：{KINDS_HELP}（用 --from 时不填）"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="写入文件：.yaml（带中文注释的 YAML）或 .xlsx（填报工作簿）；默认把 YAML 输出到屏幕"),
+    source: Optional[Path] = typer.Option(None, "--from", help="上年的数据文件（.yaml 或 .xlsx）：生成下一年度的文件，沿用单位情况和指标体系，清空本年要填的数字"),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的文件"),
 ) -> None:
-    """生成填报模板：YAML（带中文注释）或 Excel 填报工作簿（-o 文件.xlsx），照着填写即可。"""
+    """生成填报模板：YAML（带中文注释）或 Excel 填报工作簿（-o 文件.xlsx）；--from 上年文件 生成下一年度的文件。"""
     from .convert import data_bytes
 
+    if source is None and kind is None:
+        raise typer.BadParameter(f"请给出报告类型（{KINDS_HELP}），或用 --from 上年文件")
+    data, note = None, ""
+    if source is not None:
+        from .nextyear import roll_forward
+
+        last = load(source)
+        if kind is not None and _kind(kind) != last.kind:
+            raise typer.BadParameter(f"{source} 是 {last.kind} 类型，与所给的 {_kind(kind)} 不符")
+        data, note = roll_forward(last)
+        kind = last.kind
     kind = _kind(kind)
-    if output is None:
-        sys.stdout.write(data_bytes(kind, None, "-.yaml").decode("utf-8"))
-        return
-    if output.exists() and not force:
+    name = output or Path("-.yaml")
+    if output is not None and output.exists() and not force:
         err(f"{output} 已存在，未覆盖（如需覆盖请加 --force）")
         raise typer.Exit(1)
-    api.write_atomic(output, data_bytes(kind, None, output))
-    typer.echo(f"已生成 {output}")
+    content = data_bytes(kind, data, name, note)
+    if output is None:
+        sys.stdout.write(content.decode("utf-8"))
+        return
+    api.write_atomic(output, content)
+    typer.echo(f"已生成 {output}" + ("（开头的说明列出了沿用的内容和需要填写的内容）" if note else ""))
 
 
 @app.command()

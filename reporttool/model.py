@@ -327,6 +327,15 @@ class ProblemItem(Titled):
     unit: Optional[Str] = F("责任单位", "负责整改的单位或科室", None)
 
 
+PROBLEM_STATUSES = ("已整改", "整改中", "未整改")
+
+
+class PreviousProblem(Model):
+    title: Text = F("问题", "上年报告列出的问题（一句话）")
+    status: Optional[Literal[PROBLEM_STATUSES]] = F("整改情况", "已整改、整改中或未整改；不填视为尚未说明", None)
+    note: Optional[Str] = F("整改说明", "采取的措施与结果", None)
+
+
 class Suggestion(Titled):
     answers: tuple[Union[str, int], ...] = F("对应问题", "本建议回应的问题编号（或序号 1、2…）", default=())
 
@@ -554,6 +563,7 @@ class ProjectFunds(Model):
     reason: Optional[Str] = F("执行偏差原因", "预算执行率偏低（或未执行完毕）的原因", None)
     by_level: tuple[LevelLine, ...] = F("预算执行（按资金级次）", "按中央、省级、市级、区级等分列，用于附件“预算执行表”",
                                   default=())
+    previous_spent: Optional[Money] = F("上年全年执行数", "上年该项目的全年执行数（万元），用于计算较上年增减", None)
 
 
 class AnnualGoal(Model):
@@ -657,6 +667,10 @@ class ReportBase(Model):
         "指标体系", "一级指标列表，每个一级指标下有二级、三级指标；报告没有评分表时不填（不出现得分、等级与评分表）", default=())
     stated_total_score: Optional[Points] = F("总得分（填报数）", "官方表格中的总分，用于核对", None)
     stated_grade: Optional[Str] = F("评价等级（填报数）", "官方表格中的等级，用于核对", None)
+    previous_total_score: Optional[Points] = F("上年总得分", "上年评价的总得分；填写后说明较上年的变化（reporttool new --from 自动带入）", None)
+    previous_grade: Optional[Str] = F("上年评价等级", "上年评价的等级", None)
+    previous_problems: tuple[PreviousProblem, ...] = F(
+        "上年问题整改情况", "上年报告列出的问题及本年整改情况；既未整改、本年也未再列出的会提示", default=())
     conclusion: Optional[Str] = F("评价结论补充说明", "综合评价的文字说明", None)
     experience: tuple[Experience, ...] = F("主要经验做法", "值得推广的做法", default=())
     problems: tuple[ProblemItem, ...] = F("存在的问题", "正文中论述的问题", default=())

@@ -63,6 +63,10 @@ class Figure:
         return self.value < 0
 
     @property
+    def zero(self) -> bool:
+        return self.value == 0
+
+    @property
     def magnitude(self) -> "Figure":
         return Figure(abs(self.value), self.unit, self.base)
 
@@ -518,6 +522,8 @@ def _fund_row(label: str, line: Any, base: str) -> FundRow:
          by_level_total=Derived("按资金级次合计", view_class(LevelLine)),
          total_row=Derived("自评表·年度资金总额行", FundRow),
          source_rows=Derived("自评表·按资金来源的行", ListOf(FundRow)),
+         change=Derived("较上年增减额", description="全年执行数合计−上年全年执行数"),
+         change_from_previous=Derived("较上年增减率", description="（全年执行数合计−上年全年执行数）÷上年全年执行数"),
          level_rows=Derived("自评表·按资金级次的行", ListOf(FundRow)))
 def _project_funds(m: ProjectFunds, v: dict, root: Any) -> dict:
     lines = v["lines"]
@@ -540,7 +546,16 @@ def _project_funds(m: ProjectFunds, v: dict, root: Any) -> dict:
             "by_level_total": _level_total(v["by_level"]),
             "total_row": _fund_row("年度资金总额", types.SimpleNamespace(**sums), base),
             "source_rows": tuple(_fund_row(s, by_source.get(s), base) for s in FUND_SOURCES),
-            "level_rows": tuple(_fund_row(lv, by_level.get(lv), base) for lv in shown_levels(set(by_level))) if by_level else ()}
+            "level_rows": tuple(_fund_row(lv, by_level.get(lv), base) for lv in shown_levels(set(by_level))) if by_level else (),
+            **_change(sums["spent"], m.previous_spent, "全年执行数合计", "上年全年执行数")}
+
+
+def _change(now: Figure, before: Decimal | None, this: str, last: str) -> dict:
+    """较上年: the amount and the rate on last year's figure."""
+    if before is None:
+        return {"change": None, "change_from_previous": None}
+    return {"change": Figure(now.value - before, now.unit),
+            "change_from_previous": rate(now.value - before, before, f"（{this}−{last}）÷{last}")}
 
 
 def _execution_score(scoring: str, weight: Decimal, execution: Figure | None) -> Decimal:
@@ -720,7 +735,8 @@ def _key_eval_project_report(m: KeyEvalProjectReport, v: dict, root: Any) -> dic
          score_parts=Derived("一级得分", ListOf(ScorePart)),
          total_weight=Derived("总分值"), total_score=Derived("总得分"),
          score_rate=Derived("总得分率", description=SCORE_RATE), grade=Derived("评价等级", str),
-         grade_ticks=Derived("评价等次（勾选）", str, "如 优√ 良□ 中□ 差□"))
+         grade_ticks=Derived("评价等次（勾选）", str, "如 优√ 良□ 中□ 差□"),
+         score_change=Derived("总得分较上年增减", description="总得分−上年总得分"))
 def _report(m: ReportBase, v: dict, root: Any) -> dict:
     scored = bool(m.indicators)  # a report without a score table has no score, grade or ticks
     execution = _scored_outside_tree(m, v) if scored else None
@@ -737,6 +753,8 @@ def _report(m: ReportBase, v: dict, root: Any) -> dict:
         "score_rate": rate(score, weight, SCORE_RATE), "grade": grade,
         "grade_ticks": " ".join(f"{b.grade}{'√' if b.grade == grade else '□'}" for b in m.settings.grade_bands)
         if scored else None,
+        "score_change": Figure(score.value - m.previous_total_score, "points")
+        if scored and m.previous_total_score is not None else None,
     }
 
 

@@ -32,7 +32,12 @@ def _date(dumper: yaml.SafeDumper, value: date) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:timestamp", value.isoformat())
 
 
+def _none(dumper: yaml.SafeDumper, value: None) -> yaml.Node:
+    return dumper.represent_scalar("tag:yaml.org,2002:null", "")  # "key:" and nothing: a field to fill in
+
+
 _Dumper.add_representer(Decimal, _decimal)
+_Dumper.add_representer(type(None), _none)
 _Dumper.add_representer(str, _str)
 _Dumper.add_representer(date, _date)
 _Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)

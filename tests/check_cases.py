@@ -199,7 +199,12 @@ FAILING["text.skeleton"] = ("dept", _set("problems.0.title", "问题一"), "prob
 FAILING["date.other_year"] = ("dept", _set("title", "某某局2023年部门整体支出绩效自评报告"), "title",
                               "“某某局2023年部门整体支出绩效自评报告”中的年份是 2023 年，而评价年度是 2024 年（是否沿用了上年的文件？）")
 
-WARNINGS = {"money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
+# Last year's report listed a problem this year's neither resolves nor repeats.
+FAILING["previous.follow_up"] = ("dept", _set("previous_problems", [{"title": "公务用车管理制度不健全", "status": "整改中"}]),
+                                 "previous_problems[0]", "上年报告列出的这个问题，本年既未说明已整改，也未再列入存在的问题；"
+                                 "请填写整改情况（已整改、整改中、未整改），仍未解决的请在本年问题中说明")
+
+WARNINGS = {"previous.follow_up", "money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
             "date.other_year", "tree.duplicate_name", "tree.uneven"}
 
 # The self-evaluation rule pack (reporttool/selfeval_rules.py).
