@@ -17,7 +17,7 @@ from .env import invalid_chars
 from .errors import ERROR, WARNING, Problem
 from .filters import q2
 from .loading import field_title, source_of
-from .model import DeptFunds, KeyEvalProjectReport, ProjectSelfReport, ReportBase
+from .model import DeptFunds, FundTotals, KeyEvalProjectReport, ProjectSelfReport, ReportBase
 from .view import Figure, problem_number, view
 from .yamlio import Source
 
@@ -78,6 +78,8 @@ RULE_IDS = {
     "text.skeleton": "没有留下模板中的示例文字（警告）",
     "date.other_year": "日期、实施周期和标题中的年份属于评价年度（警告；多见于沿用上年文件）",
     "previous.follow_up": "上年报告列出的问题，本年已整改或再次列出（警告）",
+    "money.fund_totals": "自评表“年度资金总额”一行的各数等于各资金来源之和",
+    "text.overview_missing": "项目自评报告有项目概况（警告；从自评表读入时常缺）",
     "selfeval.execution_leaf": "预算执行率只计分一次：作为末级指标计分时不再单列分值，也只由一个指标计分",
     "selfeval.indicator_score": "定量指标的得分等于按指标方向由年度指标值和实际完成值计算的得分",
     "selfeval.deviation_reason": "未达到年度指标值（或未得满分）的指标填写了偏差原因分析及改进措施",
@@ -312,6 +314,12 @@ def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pro
     yield from _based_rate_rule(src, ("funds", "stated_usage_rate"), "资金使用率", "rate.usage",
                                 f.stated_usage_rate, f.usage_rate, f.execution_rates, rtol, "实际到位数为零或未填写")
     yield from _level_rules(f.by_level_total, f.spent, "全年执行数合计", src, tol)
+    stated = report.funds.stated_totals
+    for key in FundTotals.model_fields if stated else ():
+        said = getattr(stated, key)
+        if said is not None and getattr(f, key) is not None and _differs(Figure(said, "money"), getattr(f, key), tol):
+            yield _mismatch(src, ("funds", "stated_totals", key), f"年度资金总额·{FundTotals.model_fields[key].title}",
+                            "money.fund_totals", Figure(said, "money"), getattr(f, key), "各资金来源之和")
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
                         f.stated_score, f.score, f"按{f.scoring}法计算的得分")
@@ -649,6 +657,13 @@ def _texts(value, path: tuple) -> Iterator[tuple[tuple, str]]:
             yield from _texts(item, path + (i,))
 
 
+def overview_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
+    if isinstance(report, ProjectSelfReport) and report.project.overview is None:
+        yield src.problem(("project", "overview"), "没有项目概况（立项依据、主要内容和资金安排），报告中标为【待补充】；"
+                          "请在 project.overview 中补写", title="项目基本情况·项目概况", rule="text.overview_missing",
+                          severity=WARNING)
+
+
 def text_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
     if not src.escapes:  # the file's own control characters were removed (with a warning) when it was read
         return
@@ -735,7 +750,7 @@ from .nextyear import follow_up_rules  # noqa: E402
 
 RULES: list[Rule] = [tree_rules, total_rules, dept_money_rules, project_money_rules, survey_rules, points_rules,
                      expense_item_rules, asset_rules, year_funds_rules, narrative_rules, narrative_rate_rules, link_rules,
-                     text_rules, skeleton_rules, year_rules, follow_up_rules, *SELFEVAL_RULES]
+                     text_rules, overview_rules, skeleton_rules, year_rules, follow_up_rules, *SELFEVAL_RULES]
 
 
 def run_rules(report: ReportBase, rules: Iterable[Rule] = RULES) -> list[Problem]:

@@ -662,13 +662,14 @@ class _Reader:
         if items:
             _put(out, spec.path, items)
 
-    def tree(self, sheet: Sheet, spec: SheetSpec, head: int, levels: list[int], columns: dict[Col, int], out: dict) -> None:
+    def tree(self, sheet: Sheet, spec: SheetSpec, head: int, levels: list[int], columns: dict[Col, int], out: dict,
+             last: int | None = None) -> None:
         if not levels:
             self.src.errors.append(self.problem(sheet, head, 1, "找不到“一级指标”“二级指标”等列", rule="xlsx.header"))
             return
         roots: list[dict] = []
         open_path: list[tuple[dict, tuple]] = []  # the node open at each level and its data path
-        for row in range(head + 1, sheet.max_row + 1):
+        for row in range(head + 1, (last or sheet.max_row) + 1):
             names = [sheet.text(row, c).strip() for c in levels]
             own = any(sheet.get(row, c) is not None and not sheet.covered(row, c) for c in columns.values())
             depth = max((i + 1 for i, n in enumerate(names) if n), default=0)

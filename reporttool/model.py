@@ -534,7 +534,7 @@ class ProjectInfo(Model):
     implementer: Text = F("实施单位", "项目实施单位")
     type: Optional[Str] = F("项目类型", "如 运转类、特定目标类", None, examples=["运转类", "特定目标类"])
     period: Optional[Str] = F("实施周期", "如 2024年1月—12月", None)
-    overview: Text = F("项目概况", "立项依据、主要内容、资金安排的概述")
+    overview: Optional[Text] = F("项目概况", "立项依据、主要内容、资金安排的概述；不填时报告中标为【待补充】（从自评表读入的数据没有这一项）", None)
     term: Optional[Literal[PROJECT_TERMS]] = F("经常性/一次性", "经常性项目或一次性项目（地方评价表中打勾）", None)
     leader: Optional[Str] = F("项目负责人", "项目负责人姓名", None)
     phone: Optional[Str] = F("联系电话", "项目负责人的联系电话", None)
@@ -549,6 +549,14 @@ class FundLine(Model):
     adjusted: Optional[Money] = F("调整后预算数", "一体化系统中的调整后预算数（万元）", None)
 
 
+class FundTotals(Model):
+    initial: Optional[Money] = F("年初预算数合计", "万元", None)
+    budget: Optional[Money] = F("全年预算数合计", "万元", None)
+    received: Optional[Money] = F("实际到位数合计", "万元", None)
+    spent: Optional[Money] = F("全年执行数合计", "万元", None)
+    adjusted: Optional[Money] = F("调整后预算数合计", "万元", None)
+
+
 class ProjectFunds(Model):
     lines: tuple[FundLine, ...] = F("资金明细", "按资金来源分列", min_length=1)
     weight: Optional[Weight] = F("分值", "预算执行率单列计分时的分值，不填为 10；作为指标体系中的末级指标（measures: 预算执行率）计分时不填", None)
@@ -558,6 +566,7 @@ class ProjectFunds(Model):
         "执行率计分方法", "比例：分值×执行率（不超过分值）；分档：100% 满分、80% 以上 7 分、60% 以上 5 分、其余 0 分（按分值折算）", "比例")
     stated_score: Optional[Points] = F("执行率得分（填报数）", "用于核对", None)
     stated_rate: Optional[Percent] = F("预算执行率（填报数）", "用于核对（%）", None)
+    stated_totals: Optional[FundTotals] = F("年度资金总额（填报数）", "自评表“年度资金总额”一行的各数（万元），用于核对各资金来源之和", None)
     stated_arrival_rate: Optional[Percent] = F("资金到位率（填报数）", "实际到位数÷全年预算数（%），用于核对", None)
     stated_usage_rate: Optional[Percent] = F("资金使用率（填报数）", "全年执行数÷实际到位数（%），用于核对", None)
     reason: Optional[Str] = F("执行偏差原因", "预算执行率偏低（或未执行完毕）的原因", None)

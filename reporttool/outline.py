@@ -11,7 +11,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import Field, model_validator
 
-from .errors import InputError, Problem, in_file_order
+from .errors import ERROR, WARNING, InputError, Problem, in_file_order
 from .loading import field_title, source_of, validated
 from .model import REPORT_KINDS, Model, ReportBase
 from .view import SPECS, ListOf, report_view_class, view
@@ -212,9 +212,11 @@ def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
                     need = s.when or s.each or ""
                     path = tuple(need.split(".")) if need else ()
                     title = field_title(type(report), path) if path else s.title
+                    fill = need or "其下级章节的数据"
                     problems.append(src.problem(
-                        path, f"缺少必备章节「{name}」所需的数据，请填写 {need or '其下级章节的数据'}",
-                        title=title, rule="outline.required"))
+                        path, f"{src.draft}中没有报告必备章节「{name}」所需的内容，报告中标为【待补充】；请补写 {fill}"
+                        if src.draft else f"缺少必备章节「{name}」所需的数据，请填写 {fill}",
+                        title=title, rule="outline.required", severity=WARNING if src.draft else ERROR))
                 continue
             visit(s.children, name)
 

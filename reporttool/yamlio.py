@@ -103,6 +103,7 @@ class Source:
 
     sheets: tuple[str, ...] = ()  # a workbook's sheets, in order
     errors: list[Problem] = field(default_factory=list)  # found reading cells (a formula with no value): shown with the schema's
+    draft: str = ""  # the form the data was read from (a 自评表 lacks the report's narrative): what it lacks is to write, not wrong
 
     def locate(self, path: tuple) -> tuple:
         path = tuple(path)

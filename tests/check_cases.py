@@ -204,7 +204,12 @@ FAILING["previous.follow_up"] = ("dept", _set("previous_problems", [{"title": "�
                                  "previous_problems[0]", "上年报告列出的这个问题，本年既未说明已整改，也未再列入存在的问题；"
                                  "请填写整改情况（已整改、整改中、未整改），仍未解决的请在本年问题中说明")
 
-WARNINGS = {"previous.follow_up", "money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
+FAILING["money.fund_totals"] = ("project", _set("funds.stated_totals", {"spent": "95.00"}), "funds.stated_totals.spent",
+                                "所填 95.00 与各资金来源之和 90.00 不符（相差 5.00）")
+FAILING["text.overview_missing"] = ("project", _set("project.overview", _DELETE), "project.overview",
+                                    "没有项目概况（立项依据、主要内容和资金安排），报告中标为【待补充】；请在 project.overview 中补写")
+
+WARNINGS = {"text.overview_missing", "previous.follow_up", "money.carryover_negative", "money.projects_sum", "link.unanswered", "text.control_chars", "text.skeleton",
             "date.other_year", "tree.duplicate_name", "tree.uneven"}
 
 # The self-evaluation rule pack (reporttool/selfeval_rules.py).
