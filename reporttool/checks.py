@@ -320,6 +320,8 @@ def project_money_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Pro
         if said is not None and getattr(f, key) is not None and _differs(Figure(said, "money"), getattr(f, key), tol):
             yield _mismatch(src, ("funds", "stated_totals", key), f"年度资金总额·{FundTotals.model_fields[key].title}",
                             "money.fund_totals", Figure(said, "money"), getattr(f, key), "各资金来源之和")
+    if f.execution_rate is None:  # its base not given: the rate, and the score from it, cannot be checked
+        return
     if f.stated_score is not None and _differs(f.stated_score, f.score, tol):
         yield _mismatch(src, ("funds", "stated_score"), "预算执行率得分", "total.execution_score",
                         f.stated_score, f.score, f"按{f.scoring}法计算的得分")

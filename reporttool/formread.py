@@ -72,8 +72,11 @@ def _form_sheet(book: Workbook) -> Sheet | None:
 
 
 def _next_value(sheet: Sheet, row: int, col: int) -> int:
-    """The column of the value beside a label: the first cell right of the label's merged range."""
-    return sheet.span(row, col)[3] + 1
+    """The column of the value beside a label: the first filled cell right of the label's merged range
+    (the cell just right of it when none is filled)."""
+    first = sheet.span(row, col)[3] + 1
+    return next((c for c in range(first, sheet.max_col + 1) if not sheet.covered(row, c) and sheet.text(row, c).strip()),
+                first)
 
 
 class _FormReader(_Reader):

@@ -707,7 +707,7 @@ class ProjectSelfReport(ReportBase):
     kind: Literal["project_self"] = F("报告类型", "project_self：项目支出绩效自评报告")
     project: ProjectInfo = F("项目基本情况", "项目名称、主管部门、实施单位、概况")
     funds: ProjectFunds = F("项目资金", "按来源分列的预算数与执行数")
-    goals: tuple[AnnualGoal, ...] = F("年度总体目标", "预期目标与实际完成情况", min_length=1)
+    goals: tuple[AnnualGoal, ...] = F("年度总体目标", "预期目标与实际完成情况（报告必备：缺少时大纲核对会指出）", default=())
     evaluators: tuple[Evaluator, ...] = F("评价人员", "参加自评的人员（地方评价表列示并签字）", default=())
 
 

@@ -247,7 +247,7 @@ SPECS[ScorePart] = SCORE_PART_FIELDS
 SPECS[FundRow] = FUND_ROW_FIELDS
 SPECS[Figure] = {"value": Derived("数值", Decimal), "unit": Derived("单位", str), "base": Derived("基数", str),
                  "number": Derived("数字（不带单位）", str), "text": Derived("数字（带单位）", str),
-                 "negative": Derived("是否为负", bool), "magnitude": Derived("绝对值")}
+                 "negative": Derived("是否为负", bool), "zero": Derived("是否为零", bool), "magnitude": Derived("绝对值")}
 
 
 def view(report: ReportBase) -> Any:
