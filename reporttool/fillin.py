@@ -572,8 +572,8 @@ class _Reader:
     # sheets
     def header_row(self, sheet: Sheet, wanted: set[str]) -> int | None:
         best, best_hits = None, 0
-        for row in range(1, min(sheet.max_row, 12) + 1):
-            hits = sum(squeeze(sheet.text(row, c)) in wanted for c in range(1, sheet.max_col + 1))
+        for row in sheet.filled_rows(1, 12):
+            hits = sum(squeeze(sheet.text(row, c)) in wanted for c in sheet.filled_cols(row))
             if hits > best_hits:
                 best, best_hits = row, hits
         return best
@@ -588,7 +588,7 @@ class _Reader:
         columns = {squeeze(sheet.text(head, c)): c for c in range(1, sheet.max_col + 1)}
         label_col, value_col = columns.get(KEY_HEADERS[0], 1), columns.get(KEY_HEADERS[1], 2)
         seen: dict[Col, int] = {}
-        for row in range(head + 1, sheet.max_row + 1):
+        for row in sheet.filled_rows(head + 1):
             label = squeeze(sheet.text(row, label_col))
             if not label or sheet.covered(row, label_col):
                 continue
@@ -628,9 +628,7 @@ class _Reader:
             return
         columns: dict[Col, int] = {}
         levels: list[int] = []
-        for c in range(1, sheet.max_col + 1):
-            if sheet.covered(head, c):
-                continue
+        for c in sheet.filled_cols(head):
             text = squeeze(sheet.text(head, c))
             if not text:
                 continue
@@ -647,7 +645,7 @@ class _Reader:
             self.tree(sheet, spec, head, levels, columns, out)
             return
         items = []
-        for row in range(head + 1, sheet.max_row + 1):
+        for row in sheet.filled_rows(head + 1):
             if not any(sheet.get(row, c) is not None and not sheet.covered(row, c) for c in columns.values()):
                 continue  # a blank row (or one whose only content is a merged cell above)
             path = spec.path + (len(items),)
@@ -669,7 +667,7 @@ class _Reader:
             return
         roots: list[dict] = []
         open_path: list[tuple[dict, tuple]] = []  # the node open at each level and its data path
-        for row in range(head + 1, (last or sheet.max_row) + 1):
+        for row in sheet.filled_rows(head + 1, last):
             names = [sheet.text(row, c).strip() for c in levels]
             own = any(sheet.get(row, c) is not None and not sheet.covered(row, c) for c in columns.values())
             depth = max((i + 1 for i, n in enumerate(names) if n), default=0)

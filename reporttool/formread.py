@@ -24,6 +24,7 @@ FORM_TITLES = ("项目支出绩效自评表", "项目支出绩效评价表", "�
 DRAFT = "项目支出绩效自评表"
 TOTAL_LABELS = ("年度资金总额", "资金总额", "合计", "总计")
 TICKS = "√✓✔☑■"
+MAX_FUND_ROWS = 40  # a funds block is a dozen rows
 _YEAR = re.compile(r"(20\d{2})\s*年度?")
 # Other words real forms print for a column (besides each layout's own titles)
 SYNONYMS = {"initial": ("年初预算",), "spent": ("预算执行数", "实际支出数", "执行数"), "rate": ("预算执行率",),
@@ -56,10 +57,10 @@ def _labels() -> dict[str, dict[str, str]]:
     return {"header": heads, "funds": funds, "indicators": inds, "footer": foot}
 
 
-def _find(sheet: Sheet, text: str, rows: range | None = None) -> tuple[int, int] | None:
-    for row in rows or range(1, sheet.max_row + 1):
-        for col in range(1, sheet.max_col + 1):
-            if not sheet.covered(row, col) and squeeze(sheet.text(row, col)) == text:
+def _find(sheet: Sheet, text: str, first: int = 1, last: int | None = None) -> tuple[int, int] | None:
+    for row in sheet.filled_rows(first, last):
+        for col in sheet.filled_cols(row):
+            if squeeze(sheet.text(row, col)) == text:
                 return row, col
     return None
 
@@ -75,8 +76,7 @@ def _next_value(sheet: Sheet, row: int, col: int) -> int:
     """The column of the value beside a label: the first filled cell right of the label's merged range
     (the cell just right of it when none is filled)."""
     first = sheet.span(row, col)[3] + 1
-    return next((c for c in range(first, sheet.max_col + 1) if not sheet.covered(row, c) and sheet.text(row, c).strip()),
-                first)
+    return next((c for c in sheet.filled_cols(row) if c >= first and sheet.text(row, c).strip()), first)
 
 
 class _FormReader(_Reader):
@@ -113,7 +113,7 @@ class _FormReader(_Reader):
         ind_head = _find(s, "一级指标")[0]
         self.year(data, ind_head)
         self.header(data, ind_head)
-        goal_at = _find(s, "预期目标", range(1, ind_head))
+        goal_at = _find(s, "预期目标", 1, ind_head - 1)
         self.funds(data, goal_at[0] if goal_at else ind_head)
         if goal_at:
             self.goals(data, goal_at, ind_head)
@@ -122,10 +122,10 @@ class _FormReader(_Reader):
         return data, self.src
 
     def year(self, data: dict, before: int) -> None:
-        for row in range(1, before):
-            for col in range(1, self.sheet.max_col + 1):
+        for row in self.sheet.filled_rows(1, before - 1):
+            for col in self.sheet.filled_cols(row):
                 text = self.sheet.text(row, col)
-                m = _YEAR.search(text) if not self.sheet.covered(row, col) else None
+                m = _YEAR.search(text)
                 if m and ("年度" in text or any(t in text for t in FORM_TITLES)):
                     data["year"] = int(m.group(1))
                     self.at(("year",), self.sheet, row, col)
@@ -141,10 +141,8 @@ class _FormReader(_Reader):
 
     def header(self, data: dict, before: int) -> None:
         labels = self.labels["header"]
-        for row in range(1, before):
-            for col in range(1, self.sheet.max_col + 1):
-                if self.sheet.covered(row, col):
-                    continue
+        for row in self.sheet.filled_rows(1, before - 1):
+            for col in self.sheet.filled_cols(row):
                 key = labels.get(squeeze(self.sheet.text(row, col)))
                 if key is None:
                     continue
@@ -167,9 +165,8 @@ class _FormReader(_Reader):
     def funds(self, data: dict, before: int) -> None:
         s, labels = self.sheet, self.labels["funds"]
         head, columns = None, {}
-        for row in range(1, before):
-            found = {labels[squeeze(s.text(row, c))]: c for c in range(1, s.max_col + 1)
-                     if not s.covered(row, c) and squeeze(s.text(row, c)) in labels}
+        for row in s.filled_rows(1, before - 1):
+            found = {labels[squeeze(s.text(row, c))]: c for c in s.filled_cols(row) if squeeze(s.text(row, c)) in labels}
             if len(found) >= 3:
                 head, columns = row, found
                 break
@@ -179,9 +176,11 @@ class _FormReader(_Reader):
         self.src.positions[("funds",)] = (head, 1, s.name)
         first = min(columns.values())
         lines, levels, total_row = [], [], None
-        for row in range(head + 1, before):
-            label = next((squeeze(s.text(row, c)) for c in range(first - 1, 0, -1)
-                          if squeeze(s.text(row, c)) and not s.covered(row, c)), "")
+        for row in range(head + 1, before):  # merged labels on rows of their own: the range of the block
+            label = next((squeeze(s.text(row, c)) for c in reversed(s.filled_cols(row))
+                          if c < first and squeeze(s.text(row, c))), "")
+            if row - head > MAX_FUND_ROWS:
+                break
             label = label.removeprefix("其中：").removeprefix("其中:").removeprefix("其中")
             if label in TOTAL_LABELS:
                 total_row = row
@@ -248,11 +247,11 @@ class _FormReader(_Reader):
     def goals(self, data: dict, at: tuple[int, int], before: int) -> None:
         s = self.sheet
         row, expected_col = at
-        actual_at = _find(s, "实际完成情况", range(row, row + 1))
+        actual_at = _find(s, "实际完成情况", row, row)
         if actual_at is None:
             return
         goals = []
-        for r in range(row + 1, before):
+        for r in s.filled_rows(row + 1, before - 1):
             expected, actual = s.text(r, expected_col).strip(), s.text(r, actual_at[1]).strip()
             if not expected and not actual:
                 continue
@@ -272,18 +271,14 @@ class _FormReader(_Reader):
         spec = next(x for x in layout("project_self") if x.tree)
         by_key = {c.key[0]: c for c in spec.cols}
         levels, columns = [], {}
-        for c in range(1, s.max_col + 1):
-            if s.covered(head, c):
-                continue
+        for c in s.filled_cols(head):
             text = squeeze(s.text(head, c))
             if text in ("一级指标", "二级指标", "三级指标", "四级指标"):
                 levels.append(c)
             elif text in labels:
                 key = {"unit": "measure_unit"}.get(labels[text], labels[text])
                 columns[by_key[key]] = c
-        end = head + 1
-        while end <= s.max_row and squeeze(s.text(end, 1)) not in footer:
-            end += 1
+        end = next((row for row in s.filled_rows(head + 1) if squeeze(s.text(row, 1)) in footer), s.max_row + 1)
         self.tree(s, SheetSpec(spec.name, ("indicators",), spec.cols, True, True, "绩效指标"), head, levels, columns,
                   data, last=end - 1)
         self.clean_tree(data.get("indicators", []), "indicators")
@@ -302,9 +297,11 @@ class _FormReader(_Reader):
     def footer(self, data: dict, start: int) -> None:
         s, footer = self.sheet, self.labels["footer"]
         ind_head = _find(s, "一级指标")[0]
-        score_col = next((c for c in range(1, s.max_col + 1) if squeeze(s.text(ind_head, c)) == "得分"), None)
-        row = start
-        while row <= s.max_row:
+        score_col = next((c for c in s.filled_cols(ind_head) if squeeze(s.text(ind_head, c)) == "得分"), None)
+        done = 0
+        for row in s.filled_rows(start):
+            if row <= done:
+                continue  # inside the block of a row before (评价人员 and its people)
             key = footer.get(squeeze(s.text(row, 1)))
             value_col = _next_value(s, row, 1)
             if key == "total" and score_col:
@@ -314,9 +311,7 @@ class _FormReader(_Reader):
             elif key == "problems":
                 self.problems(data, row, value_col)
             elif key == "evaluators":
-                row = self.evaluators(data, row)
-                continue
-            row = s.span(row, 1)[2] + 1
+                done = self.evaluators(data, row) - 1
 
     def grade(self, data: dict, row: int, col: int) -> None:
         text = self.sheet.text(row, col).strip()
@@ -345,13 +340,13 @@ class _FormReader(_Reader):
 
     def evaluators(self, data: dict, row: int) -> int:
         s = self.sheet
-        titles = {squeeze(s.text(row, c)): c for c in range(2, s.max_col + 1) if not s.covered(row, c)}
+        titles = {squeeze(s.text(row, c)): c for c in s.filled_cols(row) if c > 1}
         name_col = titles.get("姓名")
         position_col = titles.get("职务/职称") or titles.get("职务") or titles.get("职称")
         unit_col = titles.get("单位")
         last = s.span(row, 1)[2]
         people = []
-        for r in range(row + 1, max(last, row) + 1):
+        for r in s.filled_rows(row + 1, last):
             name = s.text(r, name_col).strip() if name_col else ""
             if not name:
                 continue

@@ -6,6 +6,7 @@ Works on the package's XML directly: one pass per sheet, no styles or drawing ob
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import zipfile
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePosixPath
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -98,6 +99,8 @@ class Sheet:
     cells: dict[tuple[int, int], XCell] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # top, left, bottom, right
     _origin: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    _rows: list[int] = field(default_factory=list)
+    _cols: dict[int, list[int]] = field(default_factory=dict)
 
     max_row: int = 0
     max_col: int = 0
@@ -114,6 +117,22 @@ class Sheet:
                         self._origin[r, c] = (top, left)
         self.max_row = max((r for r, _ in self.cells), default=0)
         self.max_col = max((c for _, c in self.cells), default=0)
+        by_row: dict[int, list[int]] = {}
+        for r, c in self.cells:
+            by_row.setdefault(r, []).append(c)
+        self._cols = {r: sorted(cs) for r, cs in by_row.items()}
+        self._rows = sorted(by_row)
+
+    # Walk the cells there are, never the grid: one cell at XFD1048576 must not cost a billion steps.
+    def filled_rows(self, first: int = 1, last: int | None = None) -> list[int]:
+        """Rows from ``first`` to ``last`` that hold a cell."""
+        lo = bisect.bisect_left(self._rows, first)
+        hi = len(self._rows) if last is None else bisect.bisect_right(self._rows, last)
+        return self._rows[lo:hi]
+
+    def filled_cols(self, row: int) -> list[int]:
+        """Columns of ``row`` that hold a cell."""
+        return self._cols.get(row, [])
 
     def origin(self, row: int, col: int) -> tuple[int, int]:
         """The top-left cell of the merged range (row, col) lies in, or the cell itself."""
@@ -137,8 +156,6 @@ class Sheet:
                 return rng
         return row, col, row, col
 
-    def rows(self) -> Iterator[int]:
-        return iter(sorted({r for r, _ in self.cells}))
 
 
 @dataclass

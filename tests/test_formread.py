@@ -211,3 +211,16 @@ def test_a_workbook_that_is_no_form_is_refused(tmp_path):
     path = _sheet([["项目名称", "某项目"], ["随便写的表格"]], [], tmp_path / "x.xlsx")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 1 and "既不是 reporttool 的填报工作簿" in result.output
+
+
+def test_a_cell_at_the_far_corner_costs_nothing(tmp_path):
+    import time
+
+    path = _cz2020_form(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb.active["XFD1048576"] = "远处的一个单元格"
+    wb.save(path)
+    start = time.perf_counter()
+    report = rt.load(path)
+    assert time.perf_counter() - start < 2  # cells are walked, never the grid
+    assert report.stated_total_score == Decimal(97)
