@@ -16,6 +16,7 @@ from . import __version__, api, cli_zh
 from .document import display_width
 from .errors import ERROR, SEVERITY_CN, WARNING, Problem, RenderWarning, UserError, in_file_order
 from .loading import load
+from .nextyear import load_report
 from .model import KIND_TITLES, REPORT_KINDS
 from .formats import ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS, REPORT_FORMATS, describe
 from .forms import resolve as resolve_form
@@ -41,8 +42,7 @@ outline_app = typer.Typer(help="大纲：查看、导出标准大纲，或检查
 app.add_typer(outline_app, name="outline")
 
 
-ReportFile = Annotated[Path, typer.Argument(help="报告数据文件：.yaml 或 .xlsx（填报工作簿、项目支出绩效自评表）")]
-OutDir = Annotated[Path, typer.Option("-o", "--output-dir", help="输出目录")]
+OutDir = Annotated[Optional[Path], typer.Option("-o", "--output-dir", help="输出目录（默认当前目录；给出文件夹时，其子文件夹结构照搬到输出目录中）")]
 Force = Annotated[bool, typer.Option("--force", help="即使有校验错误也生成并列出错误；覆盖手工改过的输出文件（先备份为 .bak）")]
 TemplateDir = Annotated[Optional[Path], typer.Option("--template", help=TEMPLATE_HELP)]
 OutlineFile = Annotated[Optional[Path], typer.Option("--outline", help=OUTLINE_HELP)]
@@ -53,16 +53,6 @@ PreviousFile = Annotated[Optional[Path], typer.Option(
 
 def templates_from(folder: Optional[Path]):
     return template_set(str(folder) if folder else None)
-
-
-def load_report(file: Path, previous: Optional[Path] = None):
-    """The report, with last year's figures beside it when a previous year's file is given; and what comparing found."""
-    report = load(file)
-    if previous is None:
-        return report, []
-    from .nextyear import with_previous
-
-    return with_previous(report, load(previous), str(previous))
 
 
 def setup(template: Optional[Path], outline: Optional[Path]):
@@ -157,20 +147,36 @@ def checked(report, templates, custom, force: bool, more: list[Problem] = ()) ->
     return problems
 
 
+InputPaths = Annotated[List[Path], typer.Argument(
+    help="数据文件（.yaml、.xlsx）或文件夹（其中的数据文件逐个处理，含子文件夹），可多个")]
+JobsOption = Annotated[Optional[int], typer.Option("-j", "--jobs", min=1, max=256,
+                                                   help="同时处理的进程数（多个文件时；默认为 CPU 核数）")]
+
+
+def single(paths: List[Path]) -> bool:
+    return len(paths) == 1 and not paths[0].is_dir()
+
+
 @app.command()
 @guarded
 def render(
-    file: ReportFile,
+    files: InputPaths,
     formats: str = formats_option(REPORT_FORMATS, DEFAULT_REPORT_FORMATS),
-    outdir: OutDir = Path("."),
+    outdir: OutDir = None,
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
     form: FormOption = None,
     previous: PreviousFile = None,
+    jobs: JobsOption = None,
 ) -> None:
-    """生成报告（各输出格式见 -f）。"""
+    """生成报告（各输出格式见 -f）；可一次处理多个文件或整个文件夹。"""
     fmts = parse_formats(formats)
+    if not single(files):
+        from .batch import Options
+        return run_batch(files, outdir, Options("render", tuple(fmts), force, _str(template), _str(outline), form,
+                                                _str(previous)), jobs)
+    file, outdir = files[0], outdir or Path(".")
     templates, custom = setup(template, outline)
     layout = resolve_form(form) if form else None
     report, compared = load_report(file, previous)
@@ -182,17 +188,55 @@ def render(
         typer.echo(f"已生成 {path}")
 
 
+def _str(path: Optional[Path]) -> Optional[str]:
+    return None if path is None else str(path)
+
+
+def run_batch(paths: List[Path], outdir: Optional[Path], opts, jobs: Optional[int]) -> None:
+    """Many inputs: a result line each (with the problems that held it back), then a summary."""
+    from . import batch
+
+    setup(Path(opts.template) if opts.template else None, Path(opts.outline) if opts.outline else None)  # checked once, here
+    found, missing = batch.gather(paths, outdir)
+    print_problems(missing)
+    outcomes, interrupted = batch.run(found, opts, jobs or batch.default_jobs(), batch.Progress(len(found)))
+    for o in outcomes:
+        if o.status == batch.WRITTEN:
+            note = f"（{o.warnings} 个警告）" if o.warnings else ""
+            typer.echo(f"{mark(True)} {o.source} → {'、'.join(o.paths)}{note}")
+        elif o.status != batch.NOT_DONE:
+            typer.echo(f"{mark(False)} {o.source}：{batch.STATUS_CN[o.status]}" + (f"（{o.message}）" if o.message and o.status == batch.FAILED else ""))
+            print_problems([p for p in o.problems if p.severity == ERROR] or o.problems, to_stderr=False)
+    counts = {status: sum(o.status == status for o in outcomes) for status in batch.STATUS_CN}
+    parts = [f"{batch.STATUS_CN[k]} {n} 个" for k, n in counts.items() if n]
+    where = batch.record(outcomes, interrupted, outdir or Path("."))
+    typer.echo(f"共 {len(outcomes)} 个输入：" + "，".join(parts or ["无"]) + (f"；记录见 {where}" if where else ""))
+    if interrupted:
+        err("已按 Ctrl-C 停止：已写入的文件完整保留，未处理的输入见记录")
+        raise typer.Exit(130)
+    if missing or counts[batch.REFUSED] or counts[batch.FAILED]:
+        raise typer.Exit(1)
+
+
 PENDING = "以上结构问题修正后，还会继续核对合计、比率与大纲"
 
 
-def collect(file: Path, templates=None, outline=None, previous: Optional[Path] = None) -> tuple[list[Problem], bool]:
-    """Every problem of one file, and whether the rules still wait for the structure to be fixed."""
-    try:
-        report, compared = load_report(file, previous)
-        return in_file_order([*api.validate(report, outline, templates=templates), *compared]), True
-    except UserError as exc:
-        problems = exc.problems or [Problem(message=exc.message, file=str(file))]
-        return problems, not any(p.rule.startswith("schema.") for p in problems)
+def collect_all(paths: List[Path], template: Optional[Path], outline: Optional[Path], previous: Optional[Path],
+                jobs: Optional[int]) -> list[tuple[Path, list[Problem], bool]]:
+    """Every problem of every input (files, and the data files in folders), in input order; and for each whether
+    the rules ran (they wait for structure problems to be fixed)."""
+    from . import batch
+
+    setup(template, outline)  # a bad template folder or outline is said once, before any input
+    found, missing = batch.gather(paths, None)
+    opts = batch.Options("validate", template=_str(template), outline=_str(outline), previous=_str(previous))
+    outcomes, interrupted = batch.run(found, opts, jobs or batch.default_jobs(), batch.Progress(len(found)))
+    if interrupted:
+        err("已按 Ctrl-C 停止")
+        raise typer.Exit(130)
+    results = [(Path(p.file), [p], True) for p in missing]
+    return results + [(Path(o.source), o.problems or ([Problem(message=o.message, file=o.source)] if o.message and
+                       o.status == batch.FAILED else []), o.ran) for o in outcomes]
 
 
 def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
@@ -205,16 +249,15 @@ def summaries(results: list[tuple[Path, list[Problem]]]) -> None:
 @app.command()
 @guarded
 def validate(
-    files: List[Path] = typer.Argument(..., help="一个或多个数据文件（.yaml 或 .xlsx）"),
+    files: InputPaths,
     template: TemplateDir = None,
     outline: OutlineFile = None,
     previous: PreviousFile = None,
+    jobs: JobsOption = None,
 ) -> None:
     """校验输入：一次列出所有问题（文件:行号、字段、原因）。有错误时退出码为 1。"""
-    templates, custom = setup(template, outline)
     results = []
-    for file in files:
-        problems, ran = collect(file, templates, custom, previous)
+    for file, problems, ran in collect_all(files, template, outline, previous, jobs):
         print_problems(problems, to_stderr=False)
         if not ran:  # only schema problems hold the rules back
             typer.echo(f"{file}: {PENDING}")
@@ -239,15 +282,15 @@ def _shown(value) -> str:
 @app.command()
 @guarded
 def check(
-    files: List[Path] = typer.Argument(..., help="一个或多个数据文件（.yaml 或 .xlsx）"),
+    files: InputPaths,
     as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，供程序读取"),
     template: TemplateDir = None,
     outline: OutlineFile = None,
     previous: PreviousFile = None,
+    jobs: JobsOption = None,
 ) -> None:
     """勾稽核对：合计、比率、得分、等级、满意度、文字中引用的数字，一次列出全部不一致。有错误时退出码为 1。"""
-    templates, custom = setup(template, outline)
-    results = [(file, *collect(file, templates, custom, previous)) for file in files]
+    results = collect_all(files, template, outline, previous, jobs)
     if as_json:
         doc = {"ok": not any(p.severity == ERROR for _, ps, _ in results for p in ps), "files": [
             {"file": str(f), "rules_ran": ran, "errors": sum(p.severity == ERROR for p in ps),
@@ -273,18 +316,24 @@ def check(
 @app.command()
 @guarded
 def annex(
-    file: ReportFile,
+    files: InputPaths,
     only: Optional[str] = typer.Option(None, "--only", help="只生成这些附件，逗号分隔，如 score_table,problem_list 或 绩效评价指标评分表"),
     formats: str = formats_option(ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS),
-    outdir: OutDir = Path("."),
+    outdir: OutDir = None,
     force: Force = False,
     template: TemplateDir = None,
     outline: OutlineFile = None,
     form: FormOption = None,
+    jobs: JobsOption = None,
 ) -> None:
-    """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致。"""
+    """单独重新生成附件表格（评分表、自评表、问题清单、预算执行表等），编号与完整报告一致；可一次处理多个文件或文件夹。"""
     fmts = parse_formats(formats, ANNEX_FORMATS)
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    if not single(files):
+        from .batch import Options
+        return run_batch(files, outdir, Options("annex", tuple(fmts), force, _str(template), _str(outline), form,
+                                                only=tuple(names) if names else None), jobs)
+    file, outdir = files[0], outdir or Path(".")
     templates, custom = setup(template, outline)
     layout = resolve_form(form) if form else None
     report = load(file)

@@ -148,6 +148,15 @@ def _dept_funds(funds: dict, r: Any) -> dict:
 
 # --- last year's file beside this year's --------------------------------------------------------
 
+def load_report(file: Any, previous: Any = None) -> tuple[ReportBase, list[Problem]]:
+    """The report, with last year's figures beside it when a previous year's file is given; and what comparing found."""
+    from .loading import load
+
+    report = load(file)
+    if previous is None:
+        return report, []
+    return with_previous(report, load(previous), str(previous))
+
 def _previous_figures(last: ReportBase) -> dict[tuple, Any]:
     """The figures of last year's report that this year's carries as previous_*: path -> value."""
     r = view(last)

@@ -306,6 +306,18 @@ def _zip(members: list[_Member]) -> bytes:
     return b"".join(out) + directory + end
 
 
+_TEXT_WITH_BREAKS = re.compile(r"<w:t(?: [^>]*)?>([^<]*[\n\t][^<]*)</w:t>")
+_BREAK = {"\n": "<w:br/>", "\t": "<w:tab/>"}
+
+
+def _breaks(xml: str) -> str:
+    """A line break or tab typed in a text (a title's two lines) as Word's own element, within the run."""
+    def split(m: re.Match) -> str:
+        parts = re.split(r"([\n\t])", m.group(1))
+        return "".join(_BREAK[p] if p in _BREAK else f'<w:t xml:space="preserve">{p}</w:t>' for p in parts if p)
+    return _TEXT_WITH_BREAKS.sub(split, xml)
+
+
 class CompiledDocx:
     """A .docx template whose Jinja parts are patched and compiled once, its other parts deflated once."""
 
@@ -342,8 +354,10 @@ class CompiledDocx:
         xml = self.templates[name].render(context)
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if _LISTING.search(xml):  # only text with line breaks, tabs or page breaks needs docxtpl's pass
-            xml = self._tpl.resolve_listing(xml)
+        if _LISTING.search(xml):
+            xml = _breaks(xml)
+            if _LISTING.search(xml):  # \a (new paragraph) or \f (page break): docxtpl's own pass
+                xml = self._tpl.resolve_listing(xml)
         data = xml.encode("utf-8")
         try:
             etree.fromstring(data)  # never write a package Word cannot open
