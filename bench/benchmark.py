@@ -108,6 +108,71 @@ def main() -> None:
         print(f"  {leaves:5d} leaves, {len(doc.blocks):5d} blocks: Word {ms(word)}   score table .xlsx {ms(xlsx)}")
 
     workbooks(args.n)
+    batch_figures(args.n)
+
+
+BATCH_TARGETS = {"per report, docx + md, one process (ms)": 8.0, "batch -j 2 (reports/s)": 200.0,
+                 "cold validate (ms)": 250.0, "cold render (ms)": 350.0, "3,500 leaves: load (ms)": 150.0,
+                 "3,500 leaves: Word (ms)": 250.0, "3,500 leaves: annex workbook (ms)": 500.0,
+                 "worker peak memory (MB)": 100.0}
+
+
+def _vs(name: str, value: float, higher_is_better: bool = False) -> str:
+    target = BATCH_TARGETS[name]
+    ok = value >= target if higher_is_better else value <= target
+    return f"  {name:42s} {value:8.1f}   target {'≥' if higher_is_better else '≤'} {target:g} {'✓' if ok else '✗ MISSED'}"
+
+
+def batch_figures(n: int) -> None:
+    """The batch issue's figures: one process per report, a pool of two, cold commands, a 3,500-leaf report."""
+    import resource
+    import shutil
+    import tempfile
+
+    from reporttool import batch
+
+    example = ROOT / "examples" / "xishan-2024-dept-self.yaml"
+    templates = TemplateSet()
+    rt.render_bytes(rt.load(example), templates=templates)
+    per = timed(lambda: rt.render(rt.load(example), ["docx", "md"], tempfile.gettempdir(), force=True, templates=templates), n)
+    print("\nBatch and scale (department example, docx + md written to disk):")
+    print(_vs("per report, docx + md, one process (ms)", statistics.median(per) * 1000))
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for i in range(max(n, 100)):
+            shutil.copy(example, src / f"r{i:04d}.yaml")
+        for workers in (1, 2):
+            out = Path(tmp) / f"out{workers}"
+            jobs, _ = batch.gather([src], out)
+            start = time.perf_counter()
+            outcomes, _ = batch.run(jobs, batch.Options("render", ("docx", "md")), workers)
+            rate = len(outcomes) / (time.perf_counter() - start)
+            assert all(o.status == batch.WRITTEN for o in outcomes)
+            line = _vs("batch -j 2 (reports/s)", rate, True) if workers == 2 else f"  {'batch -j 1 (reports/s)':42s} {rate:8.1f}"
+            print(line)
+        print(_vs("worker peak memory (MB)", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+    for command, name in ((["validate", str(example)], "cold validate (ms)"),
+                          (["render", str(example), "-o", tempfile.gettempdir(), "--force"], "cold render (ms)")):
+        samples = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "reporttool", *command], check=True, cwd=ROOT, capture_output=True)
+            samples.append(time.perf_counter() - start)
+        print(_vs(name, statistics.median(samples) * 1000))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "reporttool", "--help"], check=True, cwd=ROOT, capture_output=True)
+    print(f"  {'cold --help (ms)':42s} {(time.perf_counter() - start) * 1000:8.1f}")
+    data = big_tree(3500)
+    text = yaml.safe_dump(data, allow_unicode=True)
+    load = timed(lambda: rt.load_text(text), 3)
+    report = rt.load_text(text)
+    doc = templates.build(report)
+    word = timed(lambda: templates.docx(doc), 3)
+    xlsx = timed(lambda: rt.annex_bytes(report, ["xlsx"], templates=templates), 3)
+    print(_vs("3,500 leaves: load (ms)", statistics.median(load) * 1000))
+    print(_vs("3,500 leaves: Word (ms)", statistics.median(word) * 1000))
+    print(_vs("3,500 leaves: annex workbook (ms)", statistics.median(xlsx) * 1000))
 
 
 WORKBOOK_TARGET = 30.0  # ms to read a typical fill-in workbook into a validated report ("a few tens")
