@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import re
 import types
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -191,15 +193,30 @@ def load_data(path: str | Path) -> tuple[dict, Source]:
     return loads(decode(raw, file), file)
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Reading builds a tree of many small objects and no cycles: the cyclic collector would only walk it
+    again and again as it grows (a quarter of the time of a 3,500-leaf file)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load(path: str | Path) -> ReportBase:
     """Read and validate a report (.yaml or .xlsx); raises InputError listing every schema problem."""
-    data, src = load_data(path)
-    return parse(data, src)
+    with _no_cycle_collection():
+        data, src = load_data(path)
+        return parse(data, src)
 
 
 def load_text(text: str, file: str = "<输入>") -> ReportBase:
-    data, src = loads(text, file)
-    return parse(data, src)
+    with _no_cycle_collection():
+        data, src = loads(text, file)
+        return parse(data, src)
 
 
 def source_of(report: ReportBase) -> Source:
