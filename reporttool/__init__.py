@@ -1,16 +1,30 @@
-"""reporttool: budget performance evaluation reports (预算绩效评价报告) from YAML data."""
+"""reporttool: budget performance evaluation reports (预算绩效评价报告) from YAML data.
 
-from .api import ANNEX_FORMATS, FORMATS, annex_bytes, render, render_annexes, render_bytes, validate
-from .view import Figure, view
-from .errors import InputError, Problem, RenderWarning, ReportToolError, TemplateProblem, UserError, ValidationFailed
-from .loading import load, load_text
-from .model import REPORT_KINDS, DeptSelfReport, ProjectSelfReport, ReportBase
+The public names load on first use, so the command line starts without the model when it needs none.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "load", "load_text", "validate", "view", "Figure", "render", "render_bytes", "render_annexes", "annex_bytes",
-    "FORMATS", "ANNEX_FORMATS",
-    "DeptSelfReport", "ProjectSelfReport", "ReportBase", "REPORT_KINDS",
-    "Problem", "ReportToolError", "UserError", "InputError", "ValidationFailed", "TemplateProblem", "RenderWarning",
-]
+_WHERE = {
+    "load": "loading", "load_text": "loading", "validate": "api", "view": "view", "Figure": "view",
+    "render": "api", "render_bytes": "api", "render_annexes": "api", "annex_bytes": "api",
+    "FORMATS": "api", "ANNEX_FORMATS": "api",
+    "DeptSelfReport": "model", "ProjectSelfReport": "model", "ReportBase": "model", "REPORT_KINDS": "model",
+    "Problem": "errors", "ReportToolError": "errors", "UserError": "errors", "InputError": "errors",
+    "ValidationFailed": "errors", "TemplateProblem": "errors", "RenderWarning": "errors",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel
 
-from .env import invalid_chars
+from .text import invalid_chars
 from .errors import ERROR, WARNING, Problem
 from .filters import q2
 from .loading import field_title, source_of

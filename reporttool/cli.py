@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import json
 import sys
 import warnings
@@ -12,15 +13,47 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from . import __version__, api, cli_zh
+from . import __version__, cli_zh
 from .document import display_width
 from .errors import ERROR, SEVERITY_CN, WARNING, Problem, RenderWarning, UserError, in_file_order
-from .loading import load
-from .nextyear import load_report
-from .model import KIND_TITLES, REPORT_KINDS
 from .formats import ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS, REPORT_FORMATS, describe
-from .forms import resolve as resolve_form
-from .templates import kind_file, template_set
+from .kinds import KIND_TITLES
+
+
+class _Later:
+    """A module imported when a command first uses it: `--help` and the usage errors start without the model."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name, __package__), attr)
+
+
+api = _Later(".api")
+_loading, _nextyear, _forms, _templates, _model = (_Later(".loading"), _Later(".nextyear"), _Later(".forms"),
+                                                  _Later(".templates"), _Later(".model"))
+
+
+def load(path):
+    return _loading.load(path)
+
+
+def load_report(path, previous=None):
+    return _nextyear.load_report(path, previous)
+
+
+def resolve_form(spec):
+    return _forms.resolve(spec)
+
+
+def template_set(folder=None):
+    return _templates.template_set(folder)
+
+
+def kind_file(kind, name):
+    return _templates.kind_file(kind, name)
+
 
 cli_zh.install()
 
@@ -349,7 +382,7 @@ def _kind(kind: str) -> str:
     """A kind by its id or by its Chinese name (the names the messages list)."""
     by_title = {title: k for k, title in KIND_TITLES.items()}
     kind = by_title.get(kind.strip(), kind.strip())
-    if kind not in REPORT_KINDS:
+    if kind not in KIND_TITLES:
         raise typer.BadParameter(f"未知的报告类型 {kind}，可选：{KINDS_HELP}")
     return kind
 
@@ -414,12 +447,12 @@ def convert(
 def schema(kind: Optional[str] = typer.Argument(None, help=f"报告类型（不填则输出全部）：{KINDS_HELP}")) -> None:
     """输出 JSON Schema（含中文字段名与说明），供编辑器自动补全和校验。"""
     if kind is not None:
-        doc = REPORT_KINDS[_kind(kind)].model_json_schema()
+        doc = _model.REPORT_KINDS[_kind(kind)].model_json_schema()
     else:
         from pydantic import Field, TypeAdapter
         from typing import Annotated, Union
 
-        union = Annotated[Union[tuple(REPORT_KINDS.values())], Field(discriminator="kind")]
+        union = Annotated[Union[tuple(_model.REPORT_KINDS.values())], Field(discriminator="kind")]
         doc = TypeAdapter(union).json_schema()
         doc["title"] = "reporttool 报告数据"
     typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
@@ -531,7 +564,7 @@ def outline_check(
     if custom is not None:
         outlines, chosen = {custom.kind: custom}, custom.kind
     else:
-        outlines = {k: templates.outline(k) for k in REPORT_KINDS}
+        outlines = {k: templates.outline(k) for k in KIND_TITLES}
         chosen = None if kind in ("auto", "自动") else _kind(kind)
     results = [check_file(file, outlines, chosen) for file in files]
     if as_json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, Undefined
@@ -11,35 +10,13 @@ from markupsafe import Markup
 from . import filters
 from .sandbox import ALLOWED_OUTPUT, Sandbox
 from .view import Figure
-
-# Characters XML 1.0 forbids. Word's manual line break \x0b is kept apart: in paragraph text it
-# survives as the in-paragraph break (a newline separates paragraphs), and each output maps it.
-LINE_BREAK = "\x0b"
-_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_INVALID_KEEP_BREAK = re.compile("[\x00-\x08\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.M)
+from .text import _MD_LINE_START, LINE_BREAK, clean_text, md_escape
 
 Flavor = Literal["text", "markdown", "docx"]
 
 
 class TemplateOutputError(ValueError):
     pass
-
-
-def clean_text(value: str, keep_breaks: bool = False) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if keep_breaks:
-        return _INVALID_KEEP_BREAK.sub("", value)
-    return _INVALID_XML.sub("", value.replace(LINE_BREAK, "\n"))
-
-
-def invalid_chars(value: str) -> list[str]:
-    return sorted({f"U+{ord(c):04X}" for c in _INVALID_XML.findall(value.replace("\x0b", ""))})
-
-
-def md_escape(value: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", value)
 
 
 def md_block(value: str) -> Markup:

@@ -18,6 +18,10 @@ from typing import Annotated, Any, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from . import kinds
+
+KIND_TITLES = kinds.KIND_TITLES  # the names live in a light module, for the command line
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 MAX_MONEY = Decimal("1e10")  # 万元; anything larger is a typo, not a budget
@@ -188,7 +192,7 @@ def F(title: str, description: str, default: Any = ..., **kw: Any) -> Any:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -738,11 +742,5 @@ REPORT_KINDS: dict[str, type[ReportBase]] = {
     "key_eval_project": KeyEvalProjectReport,
 }
 
-KIND_TITLES = {
-    "dept_self": "部门整体支出绩效自评报告",
-    "project_self": "项目支出绩效自评报告",
-    "key_eval": "重点绩效评价报告",
-    "key_eval_project": "项目重点绩效评价报告",
-}
 
 Report = Union[DeptSelfReport, ProjectSelfReport, KeyEvalReport, KeyEvalProjectReport]

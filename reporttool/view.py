@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import sys
 import types
 import typing
 from dataclasses import dataclass
@@ -801,3 +802,14 @@ def field_list(kind: str) -> list[tuple[str, str, str]]:
 
 for _model in REPORT_KINDS.values():  # generate every view class up front, in one place
     _info(_model)
+
+
+class _Module(types.ModuleType):
+    """``reporttool.view`` is both this module and the function above: the package loads its names lazily,
+    and importing the module rebinds the package's ``view`` to it, so calling it computes the view."""
+
+    def __call__(self, report: Any) -> Any:
+        return view(report)
+
+
+sys.modules[__name__].__class__ = _Module

@@ -22,7 +22,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from ..document import LINE_PITCH, TOC_LEVELS, Cell, Document, Heading, SectionBreak, Table, Toc
-from ..env import clean_text
+from ..text import clean_text
 from ..errors import TemplateProblem
 from . import OutputFormat
 from .docx_look import TableLook, restore, unescape_tags

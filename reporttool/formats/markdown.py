@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..document import Document, Table, Toc
-from ..env import clean_text, md_escape
+from ..text import clean_text, md_escape
 from . import OutputFormat
 
 _SEP = {"left": ":---", "center": ":---:", "right": "---:"}

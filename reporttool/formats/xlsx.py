@@ -9,7 +9,7 @@ import zipfile
 from decimal import Decimal
 
 from ..document import AnnexHeading, Cell, Document, Shape, Table
-from ..env import clean_text
+from ..text import clean_text
 from . import OutputFormat
 
 NUMBER_FORMATS = {"money": "#,##0.00", "pct": "0.00%", "points": "0.00", "weight": "General", "count": "0"}
