@@ -43,7 +43,7 @@ def _is_toc_line(text: str) -> bool:
         return False
     return body.rstrip(" \u3000").endswith("\t") or len(body.rstrip()) - len(body.rstrip().rstrip(_LEADERS)) >= 2
 _SENTENCE_END = "。；;！？!?"
-MAX_HEADING = 40
+MAX_HEADING = 60  # a real level-1 heading ran to 58 characters
 _PUNCT = re.compile(r"[\s、，,：:；;。（）()“”\"'《》〈〉【】\[\]·.．\-—_/]+")
 
 
@@ -113,9 +113,20 @@ def split_ordinal(text: str) -> tuple[str, int | None, str]:
     return "", None, text
 
 
+_INNER_PUNCT = re.compile(r"[，,；;：:。！？!?]")
+
+
+def _title_end_ok(title: str) -> bool:
+    """A heading does not end a sentence — except with one 。 after a title that has no other punctuation
+    (“（三）部门工作完成情况。”), which a list item's sentence always has."""
+    if title[-1] not in _SENTENCE_END:
+        return True
+    return title[-1] == "。" and not _INNER_PUNCT.search(title[:-1])
+
+
 def _looks_like_heading(text: str) -> bool:
     number, _, title = split_ordinal(text)
-    return bool(number) and 0 < len(title) <= MAX_HEADING and title[-1] not in _SENTENCE_END and not _is_toc_line(text)
+    return bool(number) and 0 < len(title) <= MAX_HEADING and _title_end_ok(title) and not _is_toc_line(text)
 
 
 def normalize(text: str) -> str:
@@ -124,20 +135,61 @@ def normalize(text: str) -> str:
 
 def _heading(position: int, text: str, unit: str, level: int | None = None) -> Heading:
     number, ordinal_level, title = split_ordinal(text)
-    return Heading(position, text.strip(), number, title, ordinal_level or level, unit)
+    return Heading(position, text.strip(), number, title.rstrip("。"), ordinal_level or level, unit)
+
+
+_LONE_ORDINAL = re.compile(rf"^(?:[{_CN}]+[、。]|[（(][{_CN}\d]+[）)]|\d+[.．、。]|[①-⑳])$")
+
+
+def _joined(lines: list[tuple[int, str, bool]]) -> list[tuple[int, str, bool]]:
+    """An ordinal alone on its line (“1。” then the title below it) is one heading with the next line."""
+    out: list[tuple[int, str, bool]] = []
+    skip = False
+    for i, (position, text, bold) in enumerate(lines):
+        if skip:
+            skip = False
+            continue
+        text = text.strip()
+        nxt = lines[i + 1][1].strip() if i + 1 < len(lines) else ""
+        if _LONE_ORDINAL.match(text) and nxt and not _LONE_ORDINAL.match(nxt) and not split_ordinal(nxt)[0]:
+            number = text[:-1] + ("." if text[-1] == "。" and text[0].isdigit() else "、" if text[-1] == "。" else text[-1])
+            out.append((position, number + nxt, bold))
+            skip = True
+        else:
+            out.append((position, text, bold))
+    return out
 
 
 def _pattern_headings(lines: list[tuple[int, str, bool]], names: set[str], unit: str) -> list[Heading]:
-    """(position, text, bold) lines -> headings found by ordinal, bold or a known title."""
+    """(position, text, bold) lines -> headings found by ordinal, bold or a known title.
+
+    A line that is only a known title counts when the document numbers none of its headings: where
+    headings are numbered, an unnumbered “绩效目标” is a table's header cell, not a section."""
+    lines = _joined(lines)
+    numbered = any(_looks_like_heading(text.strip()) for _, text, _ in lines)
     found = []
-    for position, text, bold in lines:
+    for i, (position, text, bold) in enumerate(lines):
         text = text.strip()
-        if not text or _is_toc_line(text):
+        if not text or _is_toc_line(text) or "\t" in text:  # a tab-separated line is a table's row
             continue
-        short = len(text) <= MAX_HEADING and text[-1] not in _SENTENCE_END
-        if _looks_like_heading(text) or (short and (bold or normalize(text) in names) and len(text) <= 24):
+        short = len(text) <= MAX_HEADING and _title_end_ok(text)
+        known = normalize(text) in names and (not numbered or _between_paragraphs(lines, i))
+        if _looks_like_heading(text) or (short and (bold or known) and len(text) <= 24):
             found.append(_heading(position, text, unit))
     return found
+
+
+def _cell_like(text: str) -> bool:
+    """A short line that neither ends a sentence nor is numbered: a table's cell, as text exports print them."""
+    text = text.strip()
+    return bool(text) and len(text) <= 24 and text[-1] not in _SENTENCE_END and not split_ordinal(text)[0]
+
+
+def _between_paragraphs(lines: list[tuple[int, str, bool]], i: int) -> bool:
+    """Whether an unnumbered title (its ordinal lost) stands as a heading: not among a table's cells."""
+    before = lines[i - 1][1] if i > 0 else ""
+    after = lines[i + 1][1] if i + 1 < len(lines) else ""
+    return not _cell_like(before) and not _cell_like(after)
 
 
 def read_docx(path: Path, names: set[str]) -> tuple[str, list[Heading]]:
@@ -265,6 +317,8 @@ def similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     short, long_ = sorted((a, b), key=len)
+    if len(short) >= 4 and long_.startswith(short):  # a long heading that opens with the section's title
+        return max(0.85, 0.6 + 0.4 * len(short) / len(long_))
     if len(short) >= 3 and short in long_:
         return 0.6 + 0.4 * len(short) / len(long_)
     return difflib.SequenceMatcher(None, a, b).ratio()
@@ -303,8 +357,14 @@ def check(outline: Outline, headings: list[Heading]) -> list[Finding]:
             # Fixed children come first; any other heading here is one per item (a problem, an indicator…)
             node = best_match(h, [n for n in all_nodes if n.parent is parent])
             if node is None:
-                matched.append((h, None, False))
-                continue
+                # an item, unless it is plainly another section written a level too deep (（二）改进措施及建议 under 五、)
+                other = best_match(h, [n for n in all_nodes if n is not parent and n.parent is not parent])
+                if other is None or id(other) in seen or max(similarity(normalize(h.text), name)
+                                                              for name in other.names) < THRESHOLD_OTHER_LEVEL:
+                    matched.append((h, None, False))
+                    continue
+                node = other
+                pop_to(h.level)
         else:
             node = best_match(h, all_nodes, parent)
         if node is None:
@@ -404,6 +464,10 @@ def guess_kind(title: str, headings: list[Heading], outlines: dict[str, Outline]
     """(kind, why): from the title (or the lines before the first heading), else from matching headings."""
     # "某项目2021—2023年度重点绩效评价报告" names the project before the words; a title may be broken in lines
     plain = _YEARS.sub("", re.sub(r"\s+", "", title))
+    plain = re.sub(r"[（(][）)]", "", plain)  # “某项目（2023年度）重点…” once the year is gone
+    key = plain.find("重点绩效评价")
+    if key > 0 and "整体" not in plain[:key] and re.search(r"项目|专项资金|资金", plain[:key]) and "key_eval_project" in outlines:
+        return "key_eval_project", f"标题在“重点绩效评价”之前写明了{re.search(r'项目|专项资金|资金', plain[:key]).group(0)}"
     for kind, words in TITLE_HINTS:
         if kind in outlines and any(w in plain for w in words):
             return kind, f"标题含“{next(w for w in words if w in plain)}”"

@@ -281,3 +281,36 @@ def test_many_paragraphs_are_read_quickly(tmp_path):
     start = time.monotonic()
     result = CliRunner().invoke(app, ["outline", "check", str(path), "--kind", "dept_self"])
     assert result.exit_code == 1 and time.monotonic() - start < 15
+
+
+# --- where outline check misled (headings as hand-written reports have them) ------------------------
+
+LONG = "四、评价结论和绩效分析：综合评价结论、绩效目标实现情况、满意度调查结果以及部门决策、部门管理、部门绩效各项指标的具体分析"
+
+
+@pytest.mark.parametrize("edit", [
+    ("（三）部门工作完成情况", "(三)部门工作完成情况。"),                 # a heading ending with 。
+    ("（一）部门总目标\n保障部门正常运转。\n",                              # a table's header cells in a .txt export
+     "（一）部门总目标\n保障部门正常运转。\n指标\n绩效目标\n完成情况\n"),
+    ("1.部门决策", "1。\n部门决策"),                                        # an ordinal alone on its line
+    ("六、改进措施及建议", "六、工作建议"),                                   # 工作建议 means 建议
+    ("四、评价结论和绩效分析", LONG),                                        # a 58-character heading
+])
+def test_headings_as_written_by_hand(tmp_path, edit):
+    assert len(LONG) - len("四、") == 58  # the title alone, as long as the published one that was missed
+    assert findings(tmp_path, GOOD.replace(*edit)) == []
+
+
+def test_a_section_at_another_level_is_a_level_finding_not_missing(tmp_path):
+    text = GOOD.replace("六、改进措施及建议\n（一）细化预算\n加强预算编制。\n", "（二）改进措施及建议\n加强预算编制。\n")
+    found = findings(tmp_path, text)
+    assert not [f for f in found if f[0] == "missing"]
+    assert any(f[0] == "level" and "改进措施及建议" in f[2] for f in found)
+
+
+@pytest.mark.parametrize("title", ["青石区农村饮水安全项目（2023年度）重点绩效评价报告",
+                                   "关于某区养老服务专项资金使用情况的重点绩效评价报告"])
+def test_kind_auto_for_a_project_key_evaluation(tmp_path, title):
+    path = tmp_path / "r.txt"
+    path.write_text(title + "\n" + GOOD.split("\n", 1)[1], encoding="utf-8")
+    assert check_file(path, OUTLINES).kind == "key_eval_project"
