@@ -216,8 +216,9 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
 
     A file already there is replaced only if it is byte for byte what reporttool last wrote to it;
     otherwise nothing is written unless ``force``, which first keeps a .bak copy. The record of a
-    file is written before the file (holding the old and the new hash) and again after it, so a
-    crash in between never makes a fresh file look hand-edited.
+    file is written once, before the file, holding the new hash and the one it replaces: a crash in
+    between never makes a fresh file look hand-edited, and the old hash accepted besides is only ever
+    a file reporttool wrote itself.
     """
     with disk_errors():
         current = {path: _current(path) for path in files}
@@ -230,9 +231,9 @@ def write_outputs(files: dict[Path, bytes], force: bool = False) -> list[Path]:
             _backup(path)
         for path, data in files.items():
             new = _digest(data)
-            _record(path, {new} | ({current[path]} if current[path] else set()))
+            ours = current[path] if current[path] and path not in touched else None  # never a hand edit's hash
+            _record(path, {new} | ({ours} if ours else set()))
             write_atomic(path, data)
-            _record(path, {new})
     return list(files)
 
 
