@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from .document import display_width
 from .errors import WARNING, InputError, Problem
 from .model import KIND_TITLES, REPORT_KINDS, ReportBase, Unit
-from .xlsxread import Sheet, Workbook, XCell, cell_name
+from .xlsxread import Sheet, Workbook, XCell
 from .yamlio import Source
 
 MARK_SHEET = "reporttool"          # hidden: says what the workbook is and which kind it holds
@@ -749,4 +749,4 @@ def read(book: Workbook) -> tuple[dict, Source]:
     return _Reader(book).read()
 
 
-__all__ = ["layout", "write_workbook", "read", "is_fillin", "cell_name"]
+__all__ = ["layout", "write_workbook", "read", "is_fillin"]

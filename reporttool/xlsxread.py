@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from .errors import InputError, Problem, column_letter
+from .errors import InputError, Problem
 
 MAX_FILE_BYTES = 50 * 2**20     # a year's workbook is well under 5 MB
 MAX_PART_BYTES = 200 * 2**20    # one XML part, unpacked
@@ -48,10 +48,6 @@ def parse_ref(ref: str) -> tuple[int, int]:
     if not m:
         raise ValueError(ref)
     return int(m.group(2)), column_number(m.group(1))
-
-
-def cell_name(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
 
 
 def excel_decimal(stored: str) -> Decimal:
