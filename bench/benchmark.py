@@ -9,6 +9,7 @@ with templates compiled once and reused; and how Word rendering scales with a la
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -125,7 +126,6 @@ def _vs(name: str, value: float, higher_is_better: bool = False) -> str:
 
 def batch_figures(n: int) -> None:
     """The batch issue's figures: one process per report, a pool of two, cold commands, a 3,500-leaf report."""
-    import resource
     import shutil
     import tempfile
 
@@ -151,7 +151,7 @@ def batch_figures(n: int) -> None:
             assert all(o.status == batch.WRITTEN for o in outcomes)
             line = _vs("batch -j 2 (reports/s)", rate, True) if workers == 2 else f"  {'batch -j 1 (reports/s)':42s} {rate:8.1f}"
             print(line)
-        print(_vs("worker peak memory (MB)", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
+    worker_memory(example)
     for command, name in ((["validate", str(example)], "cold validate (ms)"),
                           (["render", str(example), "-o", tempfile.gettempdir(), "--force"], "cold render (ms)")):
         samples = []
@@ -173,6 +173,40 @@ def batch_figures(n: int) -> None:
     print(_vs("3,500 leaves: load (ms)", statistics.median(load) * 1000))
     print(_vs("3,500 leaves: Word (ms)", statistics.median(word) * 1000))
     print(_vs("3,500 leaves: annex workbook (ms)", statistics.median(xlsx) * 1000))
+
+
+_WORKER = """
+import sys, tempfile
+from pathlib import Path
+from reporttool import batch
+example, total = Path(sys.argv[1]), int(sys.argv[2])
+opts = batch.Options("render", ("docx", "md"), force=True)
+
+def rss():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+with tempfile.TemporaryDirectory() as out:
+    job = batch.Job(example, Path(out))
+    for i in range(1, total + 1):
+        assert batch.do_one(job, opts).status == batch.WRITTEN
+        if i in (10, 100, 1000, 10000) or i == total:
+            print(i, round(rss(), 1), flush=True)
+"""
+
+
+def worker_memory(example: Path) -> None:
+    """A worker's resident memory as it goes through reports: it must level off, not grow with the count."""
+    total = int(os.environ.get("BENCH_WORKER_REPORTS", "10000"))
+    run = subprocess.run([sys.executable, "-c", _WORKER, str(example), str(total)], check=True, cwd=ROOT,
+                         capture_output=True, text=True)
+    marks = [(int(a), b) for a, b in zip(run.stdout.split()[::2], map(float, run.stdout.split()[1::2]))]
+    seen = "  ".join(f"{n:,}: {mb:.1f}" for n, mb in marks)
+    print(f"  {'worker memory (MB) after n reports':42s} {seen}")
+    growth = marks[-1][1] - marks[1][1] if len(marks) > 2 else 0.0
+    print(f"  {'growth from 100 to ' + format(marks[-1][0], ',') + ' reports (MB)':42s} {growth:8.1f}   (flat: ≤ 2)")
+    print(_vs("worker peak memory (MB)", max(mb for _, mb in marks)))
 
 
 WORKBOOK_TARGET = 30.0  # ms to read a typical fill-in workbook into a validated report ("a few tens")

@@ -28,6 +28,7 @@ class Problem:
     extra: dict = field(default_factory=dict, compare=False)
     sheet: str = ""      # the worksheet, when the input is a workbook: line is then its row
     sheet_no: int = 0    # the sheet's position in the workbook, for file order
+    where: str = ""      # a place in a received document: 第3段, 表2第4行第5列, 第2页第17行 (line then orders)
 
     @property
     def cell(self) -> str:
@@ -38,7 +39,9 @@ class Problem:
 
     @property
     def place(self) -> str:
-        """Where in the file: 指标体系!E12 in a workbook, 12:3 in a text file."""
+        """Where in the file: 指标体系!E12 in a workbook, 12:3 in a text file, 表2第4行第5列 in a received report."""
+        if self.where:
+            return self.where
         if self.sheet:
             return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
         if self.line is None:
@@ -76,6 +79,7 @@ class Problem:
             "line": self.line,
             "column": self.column,
             **({"sheet": self.sheet, "cell": self.cell} if self.sheet else {}),
+            **({"place": self.where, "line": None} if self.where else {}),
             "path": self.dotted,
             "field": self.title,
             "message": self.message,

@@ -10,16 +10,18 @@ checked for missing and out-of-order sections, ordinals, levels, duplicates and 
 from __future__ import annotations
 
 import difflib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from .errors import ERROR, WARNING, UserError
 from .filters import ordinal
 from .model import KIND_TITLES
 from .outline import Outline, Section
+
+if TYPE_CHECKING:
+    from .received import Received
 
 _CN = "零一二三四五六七八九十百"
 ORDINALS = [
@@ -31,8 +33,6 @@ ORDINALS = [
 ]
 _BROKEN = re.compile(r"^[、.．]")
 _LEADERS = ".．…·"
-MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_PARAGRAPHS = 200_000
 
 
 def _is_toc_line(text: str) -> bool:
@@ -192,57 +192,44 @@ def _between_paragraphs(lines: list[tuple[int, str, bool]], i: int) -> bool:
     return not _cell_like(before) and not _cell_like(after)
 
 
-def read_docx(path: Path, names: set[str]) -> tuple[str, list[Heading]]:
-    """Headings of a received Word file, which may be damaged or hostile: checked as a package first."""
-    from docx import Document  # heavy import, only for Word files
-
-    from .formats.docx import read_package
-
-    raw = _read_bounded(path)
-    read_package(path, raw, what="Word 文件")
-    try:
-        doc = Document(io.BytesIO(raw))
-        styles = {s.style_id: (s.name or "", bool(s.font.bold)) for s in doc.styles if s.type == 1}
-        paragraphs = doc.paragraphs
-    except Exception as exc:  # python-docx on a package it cannot make sense of
-        raise UserError(f"无法读取 Word 文件 {path}：文件已损坏或不是 Word 保存的 .docx（{type(exc).__name__}）") from None
-    if len(paragraphs) > MAX_PARAGRAPHS:
-        raise UserError(f"{path} 有 {len(paragraphs):,} 个段落，超过 {MAX_PARAGRAPHS:,} 个，不像是一份报告，未检查")
-    default = styles.get("Normal", ("Normal", False))
+def docx_headings(received: Received, names: set[str]) -> tuple[str, list[Heading]]:
+    """Title and headings of a Word file: by heading style where it uses them, else by ordinal and bold."""
     styled, lines, title = [], [], ""
-    for i, p in enumerate(paragraphs, 1):
-        text = p.text.strip()
-        if not text:
+    for p in received.paragraphs:
+        text, style = p.text, p.style
+        if style.lower().startswith(("toc", "目录")):
             continue
-        style, style_bold = styles.get(p._p.style, default)  # by id: python-docx's own lookup is linear per call
-        if style.startswith(("TOC", "toc", "目录")):
-            continue
-        m = re.match(r"(?:Heading|heading|标题)\s*(\d)", style)
+        m = re.match(r"(?:heading|标题)\s*(\d)", style, re.I)
         if m:
-            styled.append(_heading(i, text, "段", int(m.group(1))))
-        elif not title and (style in ("Title", "rtTitle") or not lines):
+            styled.append(_heading(p.no, text, "段", int(m.group(1))))
+        elif not title and (style.lower() in ("title", "rttitle") or not lines):
             title = text
             continue
-        if len(text) > MAX_HEADING * 3:
-            lines.append((i, text, False))  # a body paragraph: no run walk needed
-            continue
-        bold = bool(p.runs) and all(r.bold or (r.bold is None and style_bold) for r in p.runs if r.text.strip())
-        lines.append((i, text, bold))
+        lines.append((p.no, text, p.bold and len(text) <= MAX_HEADING * 3))
     return title, styled or _pattern_headings(lines, names, "段")
 
 
-def _read_bounded(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_FILE_BYTES + 1)
-    if len(raw) > MAX_FILE_BYTES:
-        raise UserError(f"{path} 超过 {MAX_FILE_BYTES // 2**20} MB，不像是一份报告，未检查")
-    return raw
+def layout_headings(received: Received, names: set[str]) -> tuple[str, list[Heading]]:
+    """Title and headings of a PDF's text: by ordinal (its lines are numbered across the pages)."""
+    lines = [(p.no, p.text, False) for p in received.paragraphs]
+    title = ""
+    while lines and not _looks_like_heading(lines[0][1]) and len(title) < 200:
+        title += lines.pop(0)[1]
+    return title, _pattern_headings(lines, names, "行")
+
+
+def read_docx(path: Path, names: set[str]) -> tuple[str, list[Heading]]:
+    """Headings of a received Word file, which may be damaged or hostile: checked as a package first."""
+    from .received import read_docx as read
+
+    return docx_headings(read(path), names)
 
 
 def read_text(path: Path, names: set[str], markdown: bool) -> tuple[str, list[Heading]]:
+    from .received import read_bounded
     from .yamlio import decode
 
-    text = decode(_read_bounded(path), str(path))
+    text = decode(read_bounded(path), str(path))
     # Markdown reports either keep # for the title and ## for 一、, or use # for both.
     hashes = [len(m.group(1)) for m in re.finditer(r"(?m)^\s*(#{1,6})\s", text)] if markdown else []
     offset = 0 if hashes.count(1) > 1 else 1

@@ -28,3 +28,8 @@ def invalid_chars(value: str) -> list[str]:
 
 def md_escape(value: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def xml_escape(value: str) -> str:
+    """Text for an XML element's content (the three characters that need it)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

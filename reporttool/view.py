@@ -192,6 +192,54 @@ def _spec_and_converter(annotation: Any) -> tuple[Any, Callable[[Any, Any], Any]
     raise TypeError(f"no view for field type {annotation!r}")  # a new model type needs a line above
 
 
+class ViewObject:
+    """A generated view class's base: frozen, slotted, compared and hashed by its fields.
+
+    Written out once instead of per class by ``dataclasses``, whose generated methods cost a
+    millisecond a class at every start."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, **values: Any):
+        for name in self._fields:
+            object.__setattr__(self, name, values.pop(name))
+        if values:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(values)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self._fields)})"
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild, (type(self), dict(zip(self._fields, self._values()))))
+
+
+def _rebuild(cls: type, values: dict) -> Any:
+    return cls(**values)
+
+
+def replaced(obj: Any, **changes: Any) -> Any:
+    """A copy with some fields changed, for view objects and the plain dataclasses here alike."""
+    if isinstance(obj, ViewObject):
+        return type(obj)(**{**dict(zip(obj._fields, obj._values())), **changes})
+    return dataclasses.replace(obj, **changes)
+
+
 @dataclass(frozen=True)
 class _ClassInfo:
     view: type
@@ -220,8 +268,8 @@ def _info(model: type[BaseModel]) -> _ClassInfo:
             for name, d in fields.items():
                 derived.setdefault(name, d)
     names = list(model.model_fields) + [n for n in derived if n not in model.model_fields]
-    view = dataclasses.make_dataclass(f"{model.__name__}View", [(n, Any) for n in names], frozen=True, slots=True)
-    view.__module__ = __name__
+    view = type(f"{model.__name__}View", (ViewObject,), {"__slots__": tuple(names), "_fields": tuple(names),
+                                                         "__module__": __name__})
     _INFO[model] = _ClassInfo(view, (), ())  # the class exists before its fields' types: trees refer to themselves
     hints = typing.get_type_hints(model, include_extras=True)
     converters, specs = [], {}
@@ -394,7 +442,7 @@ def _assets(m: Assets, v: dict, root: Any) -> dict:
         return {"total": None, "original_total": None}
     whole = total((i.value for i in items), "money")
     original = total((i.original for i in items), "money")
-    items = tuple(dataclasses.replace(i, share=rate(i.value, whole, ASSET_SHARE),
+    items = tuple(replaced(i, share=rate(i.value, whole, ASSET_SHARE),
                                       original_share=rate(i.original, original, "账面原值÷账面原值合计"))
                   for i in items)
     return {"items": items, "total": whole, "original_total": original}
@@ -608,13 +656,13 @@ def _year_funds(m: YearFunds, v: dict, root: Any) -> dict:
     years = []
     for year in sorted({x.year for x in v["lines"]}):
         sub = summed("小计", tuple(x for x in v["lines"] if x.year == year), year)
-        lines = tuple(dataclasses.replace(
+        lines = tuple(replaced(
             x, share=rate(x.budget, sub.budget, YEAR_SHARE) if x.name else rate(x.budget, grand.budget, TOTAL_SHARE),
             share_of_total=rate(x.budget, grand.budget, TOTAL_SHARE),
             spent_share=rate(x.spent, sub.spent, "支出金额÷当年支出金额小计")) for x in v["lines"] if x.year == year)
         share = rate(sub.budget, grand.budget, "当年预算安排÷预算安排总计")
-        years.append(FundYear(year, lines, dataclasses.replace(sub, share=share, share_of_total=share)))
-    grand = dataclasses.replace(grand, share=rate(grand.budget, grand.budget, "预算安排总计÷预算安排总计"))
+        years.append(FundYear(year, lines, replaced(sub, share=share, share_of_total=share)))
+    grand = replaced(grand, share=rate(grand.budget, grand.budget, "预算安排总计÷预算安排总计"))
     return {"years": tuple(years), "total": grand, "named": any(x.name for x in m.lines),
             "first_year": years[0].year, "last_year": years[-1].year}
 
@@ -665,7 +713,7 @@ def _grade_band(m: GradeBand, v: dict, root: Any) -> dict:
 @derives(Settings)
 def _settings(m: Settings, v: dict, root: Any) -> dict:
     bands = v["grade_bands"]
-    return {"grade_bands": tuple(dataclasses.replace(b, upper=bands[i - 1].min if i else None)
+    return {"grade_bands": tuple(replaced(b, upper=bands[i - 1].min if i else None)
                                  for i, b in enumerate(bands))}
 
 

@@ -110,3 +110,10 @@ def test_outline_naming_a_missing_macro_is_refused_before_rendering(tmp_path):
     with pytest.raises(TemplateProblem) as info:
         TemplateSet(root).outline("dept_self")
     assert "章节「部门管理制度」的文字块 managment（sections.j2 中没有这个宏）" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", list(rt.REPORT_KINDS))
+def test_builtin_outlines_name_only_macros_and_tables_that_exist(kind):
+    # the built-in set skips this check when it loads (it is ours); this is where it is made
+    templates = TemplateSet()
+    templates._check_references(kind, templates.outline(kind))

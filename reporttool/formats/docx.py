@@ -16,13 +16,14 @@ import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
+
+from xml.parsers import expat
 
 from lxml import etree
 from markupsafe import Markup
 
 from ..document import LINE_PITCH, TOC_LEVELS, Cell, Document, Heading, SectionBreak, Table, Toc
-from ..text import clean_text
+from ..text import clean_text, xml_escape as escape
 from ..errors import TemplateProblem
 from . import OutputFormat
 from .docx_look import TableLook, restore, unescape_tags
@@ -271,13 +272,13 @@ def _read_members(z: zipfile.ZipFile, bad: Any) -> list[tuple[zipfile.ZipInfo, b
 class _Member:
     """One zip member with its compressed bytes, so parts that never change are deflated once."""
 
-    def __init__(self, info: zipfile.ZipInfo, data: bytes):
+    def __init__(self, info: zipfile.ZipInfo, data: bytes, level: int = 6):
         self.name = info.filename.encode("utf-8")
         self.flags = 0x800 if not info.filename.isascii() else 0
         self.time, self.date = _dos_time(info.date_time)
         self.external = info.external_attr
         self.crc, self.size = zlib.crc32(data), len(data)
-        deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
         self.packed = deflate.compress(data) + deflate.flush()
 
     def local(self) -> bytes:
@@ -353,21 +354,22 @@ class CompiledDocx:
     def _render_part(self, name: str, context: dict) -> bytes:
         xml = self.templates[name].render(context)
         xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        if "{_" in xml or "_}" in xml:
+            xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         if _LISTING.search(xml):
             xml = _breaks(xml)
             if _LISTING.search(xml):  # \a (new paragraph) or \f (page break): docxtpl's own pass
                 xml = self._tpl.resolve_listing(xml)
         data = xml.encode("utf-8")
-        try:
-            etree.fromstring(data)  # never write a package Word cannot open
-        except etree.XMLSyntaxError as exc:
+        try:  # never write a package Word cannot open (expat with namespaces: no tree built, prefixes checked)
+            expat.ParserCreate(namespace_separator=" ").Parse(data, True)
+        except expat.ExpatError as exc:
             raise ValueError(f"{name} 生成的 XML 无效：{exc}") from None
         return data
 
     def render(self, context: dict, update_fields: bool = False) -> bytes:
         fixed = {**self.fixed, **self.updating_fields} if update_fields else self.fixed
-        return _zip([fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context))
+        return _zip([fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context), level=3)
                      for info, _ in self.entries])
 
     @functools.cached_property
