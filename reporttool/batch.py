@@ -41,6 +41,7 @@ class Outcome:
     message: str = ""
     pdf_source: bytes | None = None  # the .docx to lay out as PDF, in the batch's one office run
     pdf_target: str = ""
+    summary: dict = field(default_factory=dict)  # review: kind, score, grade, note
 
     @property
     def errors(self) -> int:
@@ -51,7 +52,8 @@ class Outcome:
         return sum(p.severity != ERROR for p in self.problems)
 
 
-def gather(paths: Iterable[Path], outdir: Path | None) -> tuple[list[Job], list[Problem]]:
+def gather(paths: Iterable[Path], outdir: Path | None,
+           suffixes: tuple[str, ...] = INPUT_SUFFIXES) -> tuple[list[Job], list[Problem]]:
     """The inputs named or found in the folders named (recursively, links not followed), each with the
     folder its outputs go to: ``outdir`` mirrors a named folder's structure."""
     jobs: list[Job] = []
@@ -62,10 +64,10 @@ def gather(paths: Iterable[Path], outdir: Path | None) -> tuple[list[Job], list[
             found = []
             for folder, dirs, files in os.walk(path, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~")))
-                found += [Path(folder) / f for f in sorted(files) if f.lower().endswith(INPUT_SUFFIXES)
+                found += [Path(folder) / f for f in sorted(files) if f.lower().endswith(suffixes)
                           and not f.startswith(("~$", ".")) and not (Path(folder) / f).is_symlink()]
             if not found:
-                problems.append(Problem(message=f"文件夹中没有 {'、'.join(INPUT_SUFFIXES)} 数据文件", file=str(path),
+                problems.append(Problem(message=f"文件夹中没有 {'、'.join(suffixes)} 文件", file=str(path),
                                         severity=WARNING, rule="batch.empty"))
             for f in found:
                 target = (outdir or path) / f.parent.relative_to(path)
@@ -106,6 +108,7 @@ class Options:
     form: str | None = None
     previous: str | None = None
     only: tuple[str, ...] | None = None
+    kind: str | None = None         # review: the kind of every file, or None to tell each file's kind
 
 
 def do_one(job: Job, opts: Options) -> Outcome:
@@ -116,6 +119,8 @@ def do_one(job: Job, opts: Options) -> Outcome:
     source = str(job.source)
     try:
         templates, custom = _templates(opts.template, opts.outline)
+        if opts.task == "review":
+            return _review_one(job, opts, templates, custom)
         try:
             report, compared = load_report(job.source, Path(opts.previous) if opts.previous else None)
         except UserError as exc:
@@ -155,6 +160,15 @@ def do_one(job: Job, opts: Options) -> Outcome:
         return Outcome(source, FAILED, problems=exc.problems, message=exc.message)
     except Exception as exc:  # noqa: BLE001 -- one input's fault must not stop the others; said plainly
         return Outcome(source, FAILED, message=f"处理时出错（{type(exc).__name__}：{exc}）")
+
+
+def _review_one(job: Job, opts: Options, templates: Any, custom: Any) -> Outcome:
+    from .kinds import KIND_TITLES
+    from .review import review_file
+
+    outlines = {k: templates.outline(k) for k in KIND_TITLES}
+    r = review_file(job.source, outlines, opts.kind, custom)
+    return Outcome(str(job.source), CHECKED, problems=r.problems, summary=r.summary())
 
 
 def _pdf_source(report: Any, opts: Options, templates: Any, custom: Any, layout: Any) -> bytes:
@@ -220,7 +234,7 @@ def run(jobs: list[Job], opts: Options, workers: int, progress: Callable[[Outcom
                 future.cancel()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a worker writing finishes its file; none is left half-written
-    if not interrupted and opts.task != "validate":
+    if not interrupted and opts.task not in ("validate", "review"):
         _pdfs(jobs, results, opts)
     outcomes = [results.get(i) or Outcome(str(job.source), NOT_DONE) for i, job in enumerate(jobs)]
     return outcomes, interrupted

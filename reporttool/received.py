@@ -203,6 +203,7 @@ def read_doc(path: Path) -> Received:
     return read_docx(path, converted)
 
 
+_CJK_END = re.compile(r"[\u3000-\u9fff\uff00-\uffef]$")  # a line ending in CJK joins the next without a space
 _LAYOUT_CELL = re.compile(r"\S+(?: \S+)*")  # in a PDF's layout text, cells are apart by two or more spaces
 
 
@@ -223,8 +224,38 @@ def read_pdf(path: Path) -> Received:
     if not text.strip():
         raise UserError(f"PDF {path} 没有文字层（可能是扫描件），无法审核其中的文字和数字")
     received = Received(str(path), "行", [], [])
-    for page_no, page in enumerate(text.split("\f"), 1):
-        _lines_into(received, page.splitlines(), page_no, layout=True)
+    lines = [(page_no, line) for page_no, page in enumerate(text.split("\f"), 1) for line in page.splitlines()]
+    table: TableRead | None = None
+    starts: list[int] = []
+    para: Para | None = None
+    for no, (page_no, line) in enumerate(lines, 1):
+        cells = [(m.start(), m.group(0)) for m in _LAYOUT_CELL.finditer(line)]
+        if not cells:
+            para = None  # a blank line ends a paragraph, not a table (rows are apart by blank lines)
+            continue
+        continues = table is not None and len(cells) == 1 and len(starts) > 1 and cells[0][0] >= starts[1] - 1
+        if len(cells) >= 3 or (table is not None and (len(cells) >= 2 or continues)):
+            if table is None or table.page != page_no:
+                table = TableRead(len(received.tables) + 1, [], page_no)
+                received.tables.append(table)
+                starts = [s for s, _ in cells]
+            row = [""] * len(starts)
+            for s, text in cells:
+                row[min(range(len(starts)), key=lambda c: abs(starts[c] - s))] += text
+            if continues and table.rows:  # a cell's wrapped text: joined to the row above
+                table.rows[-1] = [a + b for a, b in zip(table.rows[-1], row)]
+            else:
+                table.rows.append(row)
+                table.lines.append(no)
+            para = None
+            continue
+        table = None
+        if para is not None:
+            joined = para.text + line.strip()
+            para.text = joined if _CJK_END.search(para.text) else para.text + " " + line.strip()
+        else:
+            para = Para(no, line.strip(), page=page_no)
+            received.paragraphs.append(para)
     return received
 
 

@@ -225,9 +225,9 @@ def _all(nodes: list[Node]) -> Iterator[Node]:
 class _Places:
     """What ``checks`` calls ``src``: a rule's path within the tree -> the cell it came from."""
 
-    def __init__(self, file: str, roots: list[Node], totals: dict[str, str]):
+    def __init__(self, file: str, roots: list[Node], totals: dict[str, str], table_place: str = "", order: int = 0):
         self.file = file
-        self.at: dict[tuple, tuple[str, int]] = {}
+        self.at: dict[tuple, tuple[str, int]] = {("indicators",): (table_place, order)}
         self.totals = totals
         self._index(roots, ("indicators",))
 
@@ -248,7 +248,7 @@ class _Places:
         else:
             while key and key not in self.at:
                 key = key[:-1]
-            where, order = self.at.get(key, ("", 0))
+            where, order = self.at.get(key, ("", None))
         return Problem(message=message, file=self.file, where=where, line=order, **kw)
 
 
@@ -384,7 +384,7 @@ class Reviewer:
                 continue
             found.append(ind)
             self.problems += ind.blanks
-            src = _Places(self.doc.file, ind.roots, ind.total_places)
+            src = _Places(self.doc.file, ind.roots, ind.total_places, t.place(0), t.no * 10_000)
             total_weight = Figure(sum(n.total_weight.value if n.weight is None else n.weight.value for n in ind.roots),
                                   "weight")
             total_score = Figure(sum(n.total_score.value if n.score is None else n.score.value for n in ind.roots),
@@ -639,7 +639,7 @@ class Review:
         return sum(p.severity != ERROR for p in self.problems)
 
     def summary(self) -> dict:
-        return {"file": self.file, "kind": self.kind, "score": None if self.score is None else str(self.score),
+        return {"file": self.file, "kind": self.kind, "score": None if self.score is None else str(self.score),  # str: exact in JSON
                 "grade": self.grade, "errors": self.errors, "warnings": self.warnings, "note": self.note}
 
 
@@ -697,7 +697,7 @@ def _review_document(path: Path, outlines: dict, kind: str | None, custom: Any) 
         where = doc.place(para) if para is not None else (f.heading.where.replace(" ", "") if f.heading else "")
         result.problems.append(Problem(message=f.message, file=str(path), where=where, severity=f.severity,
                                        rule=f"outline.{f.kind}", title="大纲",
-                                       line=(f.heading.position * 10_000) if f.heading else 0))
+                                       line=(f.heading.position * 10_000) if f.heading else None))
     reviewer = Reviewer(doc)
     tables = reviewer.tables()
     reviewer.narrative(tables)
