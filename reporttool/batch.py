@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import ERROR, WARNING, Problem, RenderWarning, UserError
+from .errors import Counted, ERROR, WARNING, Problem, RenderWarning, UserError
 
 INPUT_SUFFIXES = (".yaml", ".yml", ".xlsx")
 WRITTEN, REFUSED, FAILED, CHECKED, NOT_DONE = "written", "refused", "failed", "checked", "not_done"
@@ -32,7 +32,7 @@ class Job:
 
 
 @dataclass
-class Outcome:
+class Outcome(Counted):
     source: str
     status: str
     paths: list[str] = field(default_factory=list)
@@ -43,13 +43,6 @@ class Outcome:
     pdf_target: str = ""
     summary: dict = field(default_factory=dict)  # review: kind, score, grade, note
 
-    @property
-    def errors(self) -> int:
-        return sum(p.severity == ERROR for p in self.problems)
-
-    @property
-    def warnings(self) -> int:
-        return sum(p.severity != ERROR for p in self.problems)
 
 
 def gather(paths: Iterable[Path], outdir: Path | None,

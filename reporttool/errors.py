@@ -89,6 +89,20 @@ class Problem:
         }
 
 
+class Counted:
+    """Errors and warnings among an object's ``problems`` (a batch outcome, a reviewed file)."""
+
+    problems: list
+
+    @property
+    def errors(self) -> int:
+        return sum(p.severity == ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.severity != ERROR for p in self.problems)
+
+
 def column_letter(n: int) -> str:
     """1 -> A, 27 -> AA."""
     out = ""

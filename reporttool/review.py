@@ -17,7 +17,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator
 
-from .errors import ERROR, WARNING, Problem, UserError
+from .errors import Counted, WARNING, Problem, UserError
 from .received import Para, Received, TableRead, read_received
 
 HUNDRED = Decimal(100)
@@ -622,7 +622,7 @@ class _OnePlace:
 # --- one file -----------------------------------------------------------------------------------
 
 @dataclass
-class Review:
+class Review(Counted):
     file: str
     kind: str = ""
     score: Decimal | None = None
@@ -630,13 +630,6 @@ class Review:
     problems: list[Problem] = field(default_factory=list)
     note: str = ""          # how the kind was chosen, or why the file could not be read
 
-    @property
-    def errors(self) -> int:
-        return sum(p.severity == ERROR for p in self.problems)
-
-    @property
-    def warnings(self) -> int:
-        return sum(p.severity != ERROR for p in self.problems)
 
     def summary(self) -> dict:
         return {"file": self.file, "kind": self.kind, "score": None if self.score is None else str(self.score),  # str: exact in JSON
