@@ -110,12 +110,13 @@ def main() -> None:
 
     workbooks(args.n)
     batch_figures(args.n)
+    review_figures()
 
 
 BATCH_TARGETS = {"per report, docx + md, one process (ms)": 8.0, "batch -j 2 (reports/s)": 200.0,
                  "cold validate (ms)": 250.0, "cold render (ms)": 350.0, "3,500 leaves: load (ms)": 150.0,
                  "3,500 leaves: Word (ms)": 250.0, "3,500 leaves: annex workbook (ms)": 500.0,
-                 "worker peak memory (MB)": 100.0}
+                 "worker peak memory (MB)": 100.0, "review 1,000 received .docx, -j 2 (s)": 60.0}
 
 
 def _vs(name: str, value: float, higher_is_better: bool = False) -> str:
@@ -252,3 +253,64 @@ def workbooks(n: int) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _as_typed_in_word(docx: bytes) -> bytes:
+    """A rendered report as Word saves a typed one: runs cut every few characters, revision ids, proofing marks."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    root = etree.fromstring(src.read("word/document.xml"))
+    for p in root.iter(w + "p"):
+        p.set(w + "rsidR", "00A1B2C3")
+    for r in list(root.iter(w + "r")):
+        texts = r.findall(w + "t")
+        if len(texts) != 1 or len(texts[0].text or "") <= 6:
+            continue
+        text, rpr = texts[0].text, r.find(w + "rPr")
+        texts[0].text, after = text[:6], r
+        for start in range(6, len(text), 6):
+            mark = etree.Element(w + "proofErr", {w + "type": "gramStart"})
+            piece = etree.Element(w + "r", {w + "rsidR": f"00{start:06X}"})
+            if rpr is not None:
+                piece.append(etree.fromstring(etree.tostring(rpr)))
+            etree.SubElement(piece, w + "t", {"{http://www.w3.org/XML/1998/namespace}space": "preserve"}).text = text[start:start + 6]
+            after.addnext(mark)
+            mark.addnext(piece)
+            after = piece
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True) \
+                if info.filename == "word/document.xml" else src.read(info)
+            z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def review_figures() -> None:
+    """The review issue's figure: a season of received 15-page reports, through the console command."""
+    import tempfile
+
+    count = int(os.environ.get("BENCH_REVIEW_FILES", "1000"))
+    example = ROOT / "examples" / "qingshi-2021-2023-project-key-eval.yaml"  # 15 pages in LibreOffice
+    typed = _as_typed_in_word(rt.render_bytes(rt.load(example), ["docx"])["docx"])
+    print(f"\nReviewing received reports ({example.name} typed in Word: 15 pages, {len(typed) // 1024} KB):")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "收到的报告"
+        folder.mkdir()
+        for i in range(count):
+            (folder / f"报告{i:04d}.docx").write_bytes(typed)
+        for workers in (1, 2):
+            start = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "reporttool", "review", str(folder), "-j", str(workers), "--json"],
+                                 cwd=ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            assert run.returncode == 0, run.stderr[-2000:]
+            name = f"review {count:,} received .docx, -j {workers} (s)"
+            line = _vs("review 1,000 received .docx, -j 2 (s)", seconds) if workers == 2 and count == 1000 \
+                else f"  {name:42s} {seconds:8.1f}"
+            print(f"{line}   ({seconds / count * 1000:.1f} ms per file)")

@@ -279,10 +279,10 @@ class Node:
     depth: int
     parent: "Node | None"
     order: int  # position among its siblings
+    names: list[str] = field(init=False)  # normalised once: every heading is compared with every section
 
-    @property
-    def names(self) -> list[str]:
-        return [normalize(n) for n in [self.section.title, *self.section.synonyms]]
+    def __post_init__(self) -> None:
+        self.names = [normalize(n) for n in [self.section.title, *self.section.synonyms]]
 
 
 def nodes(outline: Outline) -> list[Node]:
@@ -308,7 +308,12 @@ def similarity(a: str, b: str) -> float:
         return max(0.85, 0.6 + 0.4 * len(short) / len(long_))
     if len(short) >= 3 and short in long_:
         return 0.6 + 0.4 * len(short) / len(long_)
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    by_length = 2 * len(short) / (len(short) + len(long_))  # upper bounds first: below the threshold,
+    if by_length < THRESHOLD:  # the exact ratio cannot matter
+        return by_length
+    matcher = difflib.SequenceMatcher(None, a, b)
+    bound = matcher.quick_ratio()
+    return bound if bound < THRESHOLD else matcher.ratio()
 
 
 THRESHOLD = 0.75  # same level

@@ -77,7 +77,9 @@ def read_bounded(path: Path) -> bytes:
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{%s}" % _W
-_RUN_PATHS = "./w:r | ./w:hyperlink/w:r | ./w:ins/w:r | ./w:smartTag/w:r | ./w:fldSimple/w:r"
+_R = W + "r"
+_RUN_HOLDERS = frozenset(W + tag for tag in ("hyperlink", "ins", "smartTag", "fldSimple"))
+_DOCX_PARTS = frozenset({"word/document.xml", "word/styles.xml"})
 _OFF = ("0", "false", "off")
 
 
@@ -88,15 +90,13 @@ def _on(element) -> bool | None:
     return element.get(W + "val", "true") not in _OFF
 
 
-def _styles(styles_xml: bytes | None, parser) -> tuple[dict[str, tuple[str, bool]], tuple[str, bool]]:
+def _styles(root) -> tuple[dict[str, tuple[str, bool]], tuple[str, bool]]:
     """Paragraph style id -> (name, bold), read once per document; and the default style's."""
-    from lxml import etree
-
     styles: dict[str, tuple[str, bool]] = {}
     default = ("Normal", False)
-    if not styles_xml:
+    if root is None:
         return styles, default
-    for s in etree.fromstring(styles_xml, parser).iterfind(W + "style"):
+    for s in root.iterfind(W + "style"):
         if s.get(W + "type") != "paragraph":
             continue
         name = s.find(W + "name")
@@ -107,10 +107,19 @@ def _styles(styles_xml: bytes | None, parser) -> tuple[dict[str, tuple[str, bool
     return styles, default
 
 
+def _runs(p):
+    """The runs of a paragraph in document order, with those inside links, insertions and fields."""
+    for child in p:
+        if child.tag == _R:
+            yield child
+        elif child.tag in _RUN_HOLDERS:
+            yield from (r for r in child if r.tag == _R)
+
+
 def _runs_text(p) -> tuple[str, bool | None, list]:
     parts: list[str] = []
     runs = []
-    for r in p.xpath(_RUN_PATHS, namespaces={"w": _W}):
+    for r in _runs(p):
         text = []
         for child in r:
             tag = child.tag
@@ -159,12 +168,15 @@ def read_docx(path: Path, raw: bytes | None = None) -> Received:
     from .formats.docx import _SAFE_XML, read_package
 
     raw = read_bounded(path) if raw is None else raw
-    parts = dict((info.filename, data) for info, data in read_package(path, raw, what="Word 文件"))
-    try:
-        styles, default = _styles(parts.get("word/styles.xml"), _SAFE_XML)
-        body = etree.fromstring(parts["word/document.xml"], _SAFE_XML).find(W + "body")
-    except etree.XMLSyntaxError as exc:
-        raise UserError(f"无法读取 Word 文件 {path}：{exc}") from None
+    parts = dict((info.filename, data) for info, data in read_package(path, raw, "Word 文件", _DOCX_PARTS))
+    def parsed(name: str):
+        try:
+            return etree.fromstring(parts[name], _SAFE_XML) if name in parts else None
+        except etree.XMLSyntaxError as exc:
+            raise UserError(f"无法读取 Word 文件 {path}：部件 {name} 不是有效的 XML（{exc}）") from None
+
+    styles, default = _styles(parsed("word/styles.xml"))
+    body = parsed("word/document.xml").find(W + "body")
     if body is None:
         raise UserError(f"无法读取 Word 文件 {path}：没有正文")
     paragraphs: list[Para] = []

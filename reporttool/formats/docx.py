@@ -212,12 +212,14 @@ _REQUIRED = ("[Content_Types].xml", "word/document.xml")
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def read_package(path: Path, raw: bytes, what: str = "Word 模板") -> list[tuple[zipfile.ZipInfo, bytes]]:
+def read_package(path: Path, raw: bytes, what: str = "Word 模板",
+                 only: frozenset[str] | None = None) -> list[tuple[zipfile.ZipInfo, bytes]]:
     """The parts of a .docx template, refused unless it is a plain, bounded Word package.
 
     Every part is copied into each report we write, so a member name that could escape a folder,
     a compression Word cannot read, a DTD, or parts that unpack to more than MAX_UNPACKED_BYTES
-    are refused here, before anything renders.
+    are refused here, before anything renders. A reader names the parts it needs in `only`: every
+    name is still checked, but only those parts are unpacked (and parsed by the reader itself).
     """
     def bad(why: str) -> TemplateProblem:
         return TemplateProblem(f"{what} {path} 无法使用：{why}")
@@ -229,10 +231,10 @@ def read_package(path: Path, raw: bytes, what: str = "Word 模板") -> list[tupl
     except (zipfile.BadZipFile, ValueError, OSError):
         raise bad("不是有效的 .docx 文件（应为 Word 保存的 zip 包）") from None
     with z:
-        return _read_members(z, bad)
+        return _read_members(z, bad, only)
 
 
-def _read_members(z: zipfile.ZipFile, bad: Any) -> list[tuple[zipfile.ZipInfo, bytes]]:
+def _read_members(z: zipfile.ZipFile, bad: Any, only: frozenset[str] | None = None) -> list[tuple[zipfile.ZipInfo, bytes]]:
     infos = z.infolist()
     if len(infos) > MAX_MEMBERS:
         raise bad(f"包含 {len(infos)} 个部件，超过 {MAX_MEMBERS} 个")
@@ -250,6 +252,11 @@ def _read_members(z: zipfile.ZipFile, bad: Any) -> list[tuple[zipfile.ZipInfo, b
             raise bad(f"部件 {name} 使用了 Word 不支持的压缩方式")
         if info.flag_bits & 0x1:
             raise bad(f"部件 {name} 已加密")
+        if only is not None and name not in only:
+            unpacked += info.file_size  # as declared: an unread bomb is harmless, but still not a report
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise bad(f"解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB（疑似压缩炸弹）")
+            continue
         try:
             with z.open(info) as fh:
                 data = fh.read(MAX_UNPACKED_BYTES - unpacked + 1)
@@ -262,7 +269,8 @@ def _read_members(z: zipfile.ZipFile, bad: Any) -> list[tuple[zipfile.ZipInfo, b
             if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
                 raise bad(f"部件 {name} 含有 DTD 声明，Word 文件不会有，已拒绝")
             try:
-                etree.fromstring(data, _SAFE_XML)
+                if only is None:
+                    etree.fromstring(data, _SAFE_XML)
             except etree.XMLSyntaxError as exc:
                 raise bad(f"部件 {name} 不是有效的 XML（{exc}）") from None
         parts.append((info, data))
