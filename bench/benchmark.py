@@ -251,9 +251,6 @@ def workbooks(n: int) -> None:
     print(f"  python-calamine (floats, no formulas or formats)        : {ms(timed(calamine, rounds))}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 def _as_typed_in_word(docx: bytes) -> bytes:
     """A rendered report as Word saves a typed one: runs cut every few characters, revision ids, proofing marks."""
@@ -314,3 +311,7 @@ def review_figures() -> None:
             line = _vs("review 1,000 received .docx, -j 2 (s)", seconds) if workers == 2 and count == 1000 \
                 else f"  {name:42s} {seconds:8.1f}"
             print(f"{line}   ({seconds / count * 1000:.1f} ms per file)")
+
+
+if __name__ == "__main__":
+    main()

@@ -131,7 +131,7 @@ def tree_rules(report: ReportBase, r: Any, src: Source) -> Iterator[Problem]:
         if level > MAX_DEPTH:
             yield src.problem(path, f"指标体系最多三级，此处是第 {level} 级", title=label, rule="tree.depth")
         if node.is_leaf:
-            if node.score.value > node.weight.value + tol:
+            if node.score is not None and node.weight is not None and node.score.value > node.weight.value + tol:
                 yield src.problem(path + ("score",), f"得分 {node.score.number} 超过分值 {node.weight.number}",
                                   title=label + "·得分", rule="tree.score_range", stated=node.score.number,
                                   computed=node.weight.number)

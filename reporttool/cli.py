@@ -507,27 +507,14 @@ def outline_show(
     outline: OutlineFile = None,
 ) -> None:
     """显示大纲：章节、序号（按全部章节都有数据时编排）、可选与逐项生成的章节、同义标题。"""
-    from .filters import ordinal
+    from .outline import listing
 
     templates, custom = setup(template, outline)
     chosen = custom or templates.outline(_kind(kind))
     typer.echo(f"{chosen.name}（{chosen.kind}）")
-
-    def show(sections, level: int, indent: str) -> None:
-        position = 0
-        for s in sections:
-            number = ""
-            if s.numbered:
-                position += 1
-                number = ordinal(position, level)
-            notes = [n for n in ("可选" if not s.required else "", f"有 {s.required_if} 时必备" if s.required_if else "",
-                                 f"逐项：{s.each}" if s.each else "",
-                                 f"同义：{'、'.join(s.synonyms)}" if s.synonyms else "") if n]
-            line = f"{indent}{number}{s.title}"
-            typer.echo(line + (" " * max(2, 36 - display_width(line)) + "；".join(notes) if notes else ""))
-            show(s.children, level + 1, indent + "  ")
-
-    show(chosen.sections, 1, "")
+    for row in listing(chosen):
+        line = f"{'  ' * (row.level - 1)}{row.number}{row.title}"
+        typer.echo(line + (" " * max(2, 36 - display_width(line)) + "；".join(row.notes) if row.notes else ""))
     if chosen.annexes:
         from .annexes import ANNEXES
         typer.echo("附件：" + "；".join(f"{i}.{ANNEXES[a].title}" for i, a in enumerate(chosen.annexes, 1)))
@@ -601,7 +588,7 @@ def review_command(
     """审核收到的报告：大纲、评分表（分值、得分、合计、等级）和文字中的数字（得分率、执行率、增减率、占比）。有错误时退出码为 1。"""
     from . import batch
     from .received import SUFFIXES
-    from .review import WORKBOOK_SUFFIXES, summary_workbook
+    from .review import WORKBOOK_SUFFIXES, Review, summary_workbook
 
     setup(None, outline)  # a bad outline is said once, before any file
     chosen = None if kind in ("auto", "自动") else _kind(kind)
@@ -611,7 +598,7 @@ def review_command(
     if interrupted:
         err("已按 Ctrl-C 停止")
         raise typer.Exit(130)
-    reviews = [_as_review(o) for o in outcomes]
+    reviews = [Review.from_outcome(o) for o in outcomes]
     if xlsx is not None:
         api.write_atomic(xlsx, summary_workbook(reviews))
     if as_json:
@@ -623,34 +610,11 @@ def review_command(
         for r in reviews:
             print_problems(r.problems, to_stderr=False)
         for r in reviews:
-            typer.echo(f"{mark(not r.errors)} {r.file}：" + review_line(r))
+            typer.echo(f"{mark(not r.errors)} {r.file}：{r.line()}")
         if xlsx is not None:
             typer.echo(f"汇总已写入 {xlsx}")
     if missing or any(r.errors for r in reviews):
         raise typer.Exit(1)
-
-
-def _as_review(outcome):
-    from .review import Review
-
-    s = outcome.summary
-    problems = outcome.problems or ([Problem(message=outcome.message, file=outcome.source, rule="review.unreadable")]
-                                    if outcome.message else [])
-    from decimal import Decimal
-
-    score = Decimal(s["score"]) if s.get("score") is not None else None
-    return Review(outcome.source, s.get("kind", ""), score, s.get("grade", ""), problems, s.get("note", ""))
-
-
-def review_line(r) -> str:
-    """类型 部门整体支出绩效自评报告，总分 94.50，等级 优，0 个错误，2 个警告"""
-    parts = [KIND_TITLES.get(r.kind, r.kind) or "类型未知"]
-    if r.score is not None:
-        parts.append(f"总分 {r.score}")
-    if r.grade:
-        parts.append(f"等级 {r.grade}")
-    parts.append(f"{r.errors} 个错误，{r.warnings} 个警告")
-    return "，".join(parts)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ renumbers the rest.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, NamedTuple, Optional
 
 from pydantic import Field, model_validator
 
@@ -58,6 +58,37 @@ class Outline(Model):
         for s in self.sections if sections is None else sections:
             yield s
             yield from self.walk(s.children)
+
+
+class Listed(NamedTuple):
+    """One line of an outline as `outline show` and the web page list it."""
+    level: int
+    number: str   # its ordinal when every section is present, "" when unnumbered
+    title: str
+    notes: tuple[str, ...]  # 可选, 有 X 时必备, 逐项, 同义
+
+
+def listing(outline: Outline) -> list[Listed]:
+    """The sections in order with the ordinals they get when every one of them has its data."""
+    from .filters import ordinal
+
+    out: list[Listed] = []
+
+    def walk(sections: list[Section], level: int) -> None:
+        position = 0
+        for s in sections:
+            number = ""
+            if s.numbered:
+                position += 1
+                number = ordinal(position, level)
+            notes = tuple(n for n in ("可选" if not s.required else "", f"有 {s.required_if} 时必备" if s.required_if else "",
+                                      f"逐项：{s.each}" if s.each else "",
+                                      f"同义：{'、'.join(s.synonyms)}" if s.synonyms else "") if n)
+            out.append(Listed(level, number, s.title, notes))
+            walk(s.children, level + 1)
+
+    walk(outline.sections, 1)
+    return out
 
 
 def _structure_problems(data: dict, src) -> list[Problem]:

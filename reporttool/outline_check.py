@@ -211,7 +211,20 @@ def docx_headings(received: Received, names: set[str]) -> tuple[str, list[Headin
 
 def layout_headings(received: Received, names: set[str]) -> tuple[str, list[Heading]]:
     """Title and headings of a PDF's text: by ordinal (its lines are numbered across the pages)."""
-    lines = [(p.no, p.text, False) for p in received.paragraphs]
+    lines, toc, first = [], False, None
+    for p in received.paragraphs:
+        text = p.text.strip()
+        if re.match(r"^附件[:：]", text):
+            break  # the list of annexes: items, not headings
+        if re.sub(r"\s", "", text) == "目录":
+            toc = True  # its entries are skipped up to the first of them again, the section itself
+            continue
+        if toc:
+            if first is None or text != first:
+                first = first or text
+                continue
+            toc = False
+        lines.append((p.no, text, False))
     title = ""
     while lines and not _looks_like_heading(lines[0][1]) and len(title) < 200:
         title += lines.pop(0)[1]

@@ -41,11 +41,14 @@ class TableRead:
     rows: list[list[str]]                   # merged cells resolved: a merged cell's text in every cell it covers
     page: int | None = None
     lines: list[int] = field(default_factory=list)  # for text and PDF tables, each row's line number
+    pages: list[int] = field(default_factory=list)  # for PDF tables, each row's page (a table may go on)
+    layout: bool = False  # rows are a PDF's lines: wrapped cells and vertically centred merged cells unresolved
 
     def place(self, row: int, col: int | None = None) -> str:
         """表2第3行第4列 (rows and columns from 1), with the page of a PDF."""
         where = f"表{self.no}第{row + 1}行" + (f"第{col + 1}列" if col is not None else "")
-        return where + (f"（第{self.page}页）" if self.page else "")
+        page = self.pages[row] if row < len(self.pages) else self.page
+        return where + (f"（第{page}页）" if page else "")
 
 
 @dataclass
@@ -217,6 +220,25 @@ def read_doc(path: Path) -> Received:
 
 _CJK_END = re.compile(r"[\u3000-\u9fff\uff00-\uffef]$")  # a line ending in CJK joins the next without a space
 _LAYOUT_CELL = re.compile(r"\S+(?: \S+)*")  # in a PDF's layout text, cells are apart by two or more spaces
+_FOLIO = re.compile(r"\s*[—\-－]*\s*(?:第\s*)?\d+\s*(?:页)?\s*[—\-－]*\s*")
+_TOKEN = re.compile(r"\S+")  # narrow columns are only one space apart: a table line is cut into words
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+# a justified line is laid out with a space between every character: 预 算 支 出 1,354.10 万 元
+_JUSTIFIED = re.compile(rf"(?<=[{_CJK}]) (?=\S)|(?<=\S) (?=[{_CJK}])")
+
+
+def _unjustified(text: str) -> str:
+    return _JUSTIFIED.sub("", text)
+
+
+def _starts_paragraph(line: str, previous: str, width: int) -> bool:
+    """A PDF line opens a paragraph after a short line, when indented further, or with a heading's ordinal."""
+    from .outline_check import split_ordinal
+
+    if len(_unjustified(previous.rstrip())) < width - 3:
+        return True
+    indent, before = len(line) - len(line.lstrip()), len(previous) - len(previous.lstrip())
+    return indent > before or bool(split_ordinal(line.strip())[0])
 
 
 def read_pdf(path: Path) -> Received:
@@ -236,39 +258,96 @@ def read_pdf(path: Path) -> Received:
     if not text.strip():
         raise UserError(f"PDF {path} 没有文字层（可能是扫描件），无法审核其中的文字和数字")
     received = Received(str(path), "行", [], [])
-    lines = [(page_no, line) for page_no, page in enumerate(text.split("\f"), 1) for line in page.splitlines()]
+    pages = text.split("\f")
+    lines = [(page_no, line, [(m.start(), _unjustified(m.group(0))) for m in _LAYOUT_CELL.finditer(line)])
+             for page_no, page in enumerate(pages, 1) for line in page.splitlines()]
+    width = _prose_width(lines)
     table: TableRead | None = None
-    starts: list[int] = []
+    last: TableRead | None = None  # the table a page's first table may continue, its header repeated
+    centres: list[float] = []
+    on_page = 0
     para: Para | None = None
-    for no, (page_no, line) in enumerate(lines, 1):
-        cells = [(m.start(), m.group(0)) for m in _LAYOUT_CELL.finditer(line)]
+    previous = ""
+    skip = 0
+    for no, (page_no, line, cells) in enumerate(lines, 1):
+        if no <= skip:
+            continue  # a header's further lines, read with its first
         if not cells:
             para = None  # a blank line ends a paragraph, not a table (rows are apart by blank lines)
             continue
-        continues = table is not None and len(cells) == 1 and len(starts) > 1 and cells[0][0] >= starts[1] - 1
-        if len(cells) >= 3 or (table is not None and (len(cells) >= 2 or continues)):
-            if table is None or table.page != page_no:
-                table = TableRead(len(received.tables) + 1, [], page_no)
+        celllike = len(cells) == 1 and len(cells[0][1]) <= 30 and not cells[0][1].endswith(("。", "；"))
+        if len(cells) >= 3 or (table is not None and (len(cells) >= 2 or celllike and (
+                _row_follows(lines, no) or no - table.lines[-1] <= 2))):
+            if table is None or on_page != page_no:
+                head = [line]  # a header wrapped over lines (一级指 / 标): its lines up to the first figure
+                while len(head) < 4 and no + len(head) - 1 < len(lines) and lines[no + len(head) - 1][2] \
+                        and not any(ch.isdigit() for ch in lines[no + len(head) - 1][1]):
+                    head.append(lines[no + len(head) - 1][1])
+                on_page, centres, skip = page_no, _centres(head), no + len(head) - 1
+                row = _in_columns(head, centres)
+                if last is not None and last.pages[-1] == page_no - 1 and "".join(row) == "".join(last.rows[0]):
+                    table, para = last, None  # the same table on the next page, under its repeated header
+                    continue
+                table = TableRead(len(received.tables) + 1, [], page_no, layout=True)
                 received.tables.append(table)
-                starts = [s for s, _ in cells]
-            row = [""] * len(starts)
-            for s, text in cells:
-                row[min(range(len(starts)), key=lambda c: abs(starts[c] - s))] += text
-            if continues and table.rows:  # a cell's wrapped text: joined to the row above
-                table.rows[-1] = [a + b for a, b in zip(table.rows[-1], row)]
             else:
-                table.rows.append(row)
-                table.lines.append(no)
-            para = None
+                row = _in_columns([line], centres)
+            table.rows.append(row)  # one per line: a wrapped cell or a merged cell's text between rows too
+            table.lines.append(no)
+            table.pages.append(page_no)
+            last, para = table, None
             continue
         table = None
-        if para is not None:
-            joined = para.text + line.strip()
-            para.text = joined if _CJK_END.search(para.text) else para.text + " " + line.strip()
+        if _FOLIO.fullmatch(line):  # a page number: not text, and a table goes on past it
+            para = None
+            continue
+        last = None
+        stripped = _unjustified(line.strip())
+        if para is not None and not _starts_paragraph(line, previous, width):
+            para.text = para.text + stripped if _CJK_END.search(para.text) else para.text + " " + stripped
         else:
-            para = Para(no, line.strip(), page=page_no)
+            para = Para(no, stripped, page=page_no)
             received.paragraphs.append(para)
+        previous = line
     return received
+
+
+def _tokens(line: str) -> list[tuple[float, str]]:
+    return [(m.start() + len(m.group(0)) / 2, m.group(0)) for m in _TOKEN.finditer(line)]
+
+
+def _centres(head: list[str]) -> list[float]:
+    """A table's columns: the centres of its header's words, over the lines the header takes."""
+    centres: list[float] = []
+    for centre, _ in sorted(t for line in head for t in _tokens(line)):
+        if centres and centre - centres[-1] < 2:
+            continue
+        centres.append(centre)
+    return centres
+
+
+def _in_columns(lines: list[str], centres: list[float]) -> list[str]:
+    """Each word to the column whose heading it sits under (narrow columns are one space apart)."""
+    row = [""] * len(centres)
+    for line in lines:
+        for centre, text in _tokens(line):
+            col = min(range(len(centres)), key=lambda c: abs(centres[c] - centre))
+            row[col] = _unjustified(f"{row[col]} {text}" if row[col] else text)
+    return row
+
+
+def _row_follows(lines: list, no: int) -> bool:
+    """Whether a table row (two cells or more) comes within the next two lines (line numbers from 1)."""
+    for _, _, cells in lines[no:no + 2]:
+        if len(cells) >= 2:
+            return True
+    return False
+
+
+def _prose_width(lines: list) -> int:
+    """How far a full line of running text reaches (lines of one cell, spaces of justification out)."""
+    widths = sorted(cells[0][0] + len(cells[0][1]) for _, _, cells in lines if len(cells) == 1 and len(cells[0][1]) >= 10)
+    return widths[int(len(widths) * 0.8)] if widths else 0
 
 
 # --- Markdown and text --------------------------------------------------------------------

@@ -138,12 +138,108 @@ class IndicatorTable:
     blanks: list[Problem] = field(default_factory=list)
 
 
+_PAGE_NUMBER = re.compile(r"^[—\-－\s]*\d+[—\-－\s]*$")
+
+
+def _as_grid(table: TableRead, cols: Columns) -> TableRead:
+    """A PDF table's lines as the rows Word has: a merged cell's label, set between rows (vertically centred)
+    or on its first row, given to every row it spans; a wrapped name joined to its row."""
+    body = range(cols.header_row + 1, len(table.rows))
+    figures = {*cols.weights.values(), *cols.scores.values()}
+    leaf = cols.levels[cols.leaf_level]
+    outer = sorted(lvl for lvl in cols.levels if lvl != cols.leaf_level)
+
+    def filled(r: int, c: int) -> str:
+        return table.rows[r][c].strip() if c < len(table.rows[r]) else ""
+
+    anchors = [r for r in body if any(number(filled(r, c)) is not None for c in figures)
+               or _plain(filled(r, leaf)) in TOTAL_ROWS + SUBTOTAL_ROWS]
+    if not anchors:
+        return table
+    grid = {r: list(table.rows[r]) for r in anchors}
+    # an indicator whose name spans the level columns (a 预算执行率 of level 1 with no children) stands alone
+    alone = set()
+    for i, r in enumerate(anchors):
+        named = [lvl for lvl in outer if filled(r, cols.levels[lvl])]
+        if not filled(r, leaf) and named and _plain(filled(r, cols.levels[named[0]])) not in TOTAL_ROWS + SUBTOTAL_ROWS:
+            alone.add(i)
+            for lvl in sorted(cols.levels):
+                if lvl >= named[0]:
+                    grid[r][cols.levels[lvl]] = filled(r, cols.levels[named[0]])
+    labels: dict[int, list[tuple[int, str]]] = {lvl: [] for lvl in outer}  # level -> (line, text)
+    for r in body:
+        if r in grid and anchors.index(r) in alone:
+            continue
+        for lvl in outer:
+            text = filled(r, cols.levels[lvl])
+            if text and not _PAGE_NUMBER.match(text):
+                labels[lvl].append((table.lines[r], text))
+        if r not in grid and filled(r, leaf) and not _PAGE_NUMBER.match(filled(r, leaf)):
+            near = min(anchors, key=lambda a: (abs(table.lines[a] - table.lines[r]), a))  # a wrapped name
+            grid[near][leaf] = filled(r, leaf) + grid[near][leaf] if r < near else grid[near][leaf] + filled(r, leaf)
+    lines = [table.lines[r] for r in anchors]
+    # the outermost level splits at its 小计 rows; each deeper level within its parent's rows
+    closing = [i for i, r in enumerate(anchors) if _plain(filled(r, leaf)) in SUBTOTAL_ROWS + TOTAL_ROWS]
+    blocks = [(0, len(anchors))]
+    for lvl in outer:
+        inner = []
+        for start, end in blocks:
+            cut = sorted({start, end, *(i + 1 for i in closing if start <= i < end - 1),
+                          *(j for i in alone if start <= i < end for j in (i, i + 1))}) if lvl == outer[0] else [start, end]
+            for a, b in zip(cut, cut[1:]):
+                rows = [i for i in range(a, b) if i not in closing and i not in alone]
+                if not rows:
+                    continue
+                top, bottom = lines[rows[0]] - 1.5, lines[rows[-1]] + 1.5
+                own = [(y, t) for y, t in labels[lvl] if top <= y <= bottom]
+                for (first, last), text in _partition([lines[i] for i in rows], own):
+                    for i in rows[first:last]:
+                        grid[anchors[i]][cols.levels[lvl]] = text
+                    inner.append((rows[first], rows[last - 1] + 1))
+        blocks = inner or blocks
+    for i in closing:  # a 小计 row states the figures of the outermost indicator above it, as Word's rows do
+        row = grid[anchors[i]]
+        if i and _plain(row[leaf]) in SUBTOTAL_ROWS and len(outer) > 1:
+            row[cols.levels[outer[0]]] = grid[anchors[i - 1]][cols.levels[outer[0]]]
+            row[cols.levels[outer[1]]], row[leaf] = row[leaf], ""
+    return TableRead(table.no, [table.rows[cols.header_row]] + [grid[r] for r in anchors],
+                     table.page, [table.lines[cols.header_row]] + lines,
+                     [table.pages[cols.header_row]] + [table.pages[r] for r in anchors])
+
+
+def _partition(ys: list[int], labels: list[tuple[int, str]]) -> list[tuple[tuple[int, int], str]]:
+    """Rows (at lines ys) cut into one block per label: on its block's first row when every label sits on the
+    first of the rows after the one before (top-aligned), else at its block's centre."""
+    if not labels:
+        return []
+    if len(labels) == 1:
+        return [((0, len(ys)), labels[0][1])]
+    firsts = [next((i for i, y in enumerate(ys) if y >= p), len(ys)) for p, _ in labels]
+    if firsts[0] == 0 and all(ys[f] == p for f, (p, _) in zip(firsts, labels) if f < len(ys)):
+        bounds = firsts + [len(ys)]
+    else:
+        bounds, start = [0], 0
+        for (p, _), (q, _) in zip(labels, labels[1:]):
+            if start >= len(ys):
+                break
+            own = max(start, max((i for i, y in enumerate(ys) if y <= p), default=start))
+            limit = max(own, min((i for i, y in enumerate(ys) if y >= q), default=len(ys)) - 1)
+            end = min(range(own, limit + 1), key=lambda e: (abs((ys[start] + ys[e]) / 2 - p), e))
+            start = end + 1
+            bounds.append(start)
+        bounds.append(len(ys))
+    return [((a, b), text) for (a, b), (_, text) in zip(zip(bounds, bounds[1:]), labels) if a < b]
+
+
 def read_indicators(table: TableRead, file: str, order: int) -> IndicatorTable | None:
     from .view import Figure
 
     cols = find_columns(table)
     if cols is None:
         return None
+    if table.layout:
+        table = _as_grid(table, cols)
+        cols = find_columns(table)
     out = IndicatorTable(table, [])
     last: dict[int, Node] = {}
     header_texts = {_plain(c) for c in table.rows[cols.header_row]}
@@ -382,6 +478,8 @@ class Reviewer:
             ind = read_indicators(t, self.doc.file, self._order(t))
             if ind is None:
                 continue
+            if t.layout and not self._read_as_laid_out(t, ind):
+                continue
             found.append(ind)
             self.problems += ind.blanks
             src = _Places(self.doc.file, ind.roots, ind.total_places, t.place(0), t.no * 10_000)
@@ -402,6 +500,24 @@ class Reviewer:
             if self.score is None:
                 self.score = (ind.stated_score or total_score).value
         return found
+
+    def _read_as_laid_out(self, t: TableRead, ind: IndicatorTable) -> bool:
+        """A PDF table whose leaves do not reach its own 合计 (or, without one, 100 分值) was not read as it is
+        laid out — or is wrong; it cannot be told which, so it is said once instead of judged row by row."""
+        leaves = [n for n in _all(ind.roots) if n.is_leaf]
+        if ind.stated_score is not None:
+            stated, read, what = ind.stated_score.value, sum((n.score.value for n in leaves if n.score), Decimal(0)), "得分"
+        else:
+            stated, read, what = Decimal(100), sum((n.weight.value for n in leaves if n.weight), Decimal(0)), "分值"
+        if abs(stated - read) <= Decimal("0.01"):
+            return True
+        self.problems.append(Problem(
+            f"表{t.no}的版式未能可靠读出：读出的末级指标{what}合计 {read} 与{'表中合计' if what == '得分' else '满分'} {stated} "
+            "不符，未逐项核对此表（请对照 Word 原件或人工核对）", file=self.doc.file, where=t.place(0), title=f"表{t.no}",
+            rule="review.layout", severity=WARNING, stated=str(stated), computed=str(read), line=t.no * 10_000))
+        if self.score is None and ind.stated_score is not None:
+            self.score = ind.stated_score.value
+        return False
 
     def _order(self, table: TableRead) -> int:
         return table.no
@@ -634,6 +750,30 @@ class Review(Counted):
     def summary(self) -> dict:
         return {"file": self.file, "kind": self.kind, "score": None if self.score is None else str(self.score),  # str: exact in JSON
                 "grade": self.grade, "errors": self.errors, "warnings": self.warnings, "note": self.note}
+
+    @property
+    def kind_title(self) -> str:
+        from .kinds import KIND_TITLES
+        return KIND_TITLES.get(self.kind, self.kind) or "类型未知"
+
+    def line(self) -> str:
+        """部门整体支出绩效自评报告，总分 94.50，等级 优，0 个错误，2 个警告"""
+        parts = [self.kind_title]
+        if self.score is not None:
+            parts.append(f"总分 {self.score}")
+        if self.grade:
+            parts.append(f"等级 {self.grade}")
+        parts.append(f"{self.errors} 个错误，{self.warnings} 个警告")
+        return "，".join(parts)
+
+    @classmethod
+    def from_outcome(cls, outcome: Any) -> "Review":
+        """A file's review as the batch runner hands it back from a worker."""
+        s = outcome.summary
+        problems = outcome.problems or ([Problem(message=outcome.message, file=outcome.source, rule="review.unreadable")]
+                                        if outcome.message else [])
+        score = Decimal(s["score"]) if s.get("score") is not None else None
+        return cls(outcome.source, s.get("kind", ""), score, s.get("grade", ""), problems, s.get("note", ""))
 
 
 def review_file(path: Path, outlines: dict, kind: str | None = None, custom: Any = None) -> Review:

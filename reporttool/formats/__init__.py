@@ -27,6 +27,7 @@ class OutputFormat:
     needs_office: bool = False                  # made by the office suite: never a default, and it takes seconds
     # (document, file content) -> the document with its table of contents numbered as this file lays out the pages
     paginate: Optional[Callable[[Document, bytes], Document]] = None
+    media_type: str = "application/octet-stream"  # what a download of it is sent as
 
 
 def _registry() -> dict[str, OutputFormat]:

@@ -477,4 +477,5 @@ def render(compiled: CompiledDocx, doc: Document) -> bytes:
     return compiled.render({"doc": doc}, update_fields=doc.update_fields)
 
 
-FORMAT = OutputFormat("docx", ".docx", "Word", "report.docx", compile_skin, render)
+FORMAT = OutputFormat("docx", ".docx", "Word", "report.docx", compile_skin, render,
+                      media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

@@ -73,4 +73,5 @@ def render(template: Any, doc: Document) -> bytes:
     return (template.render(doc=doc).rstrip("\n") + "\n").encode("utf-8")
 
 
-FORMAT = OutputFormat("md", ".md", "Markdown", "report.md.j2", compile_skin, render)
+FORMAT = OutputFormat("md", ".md", "Markdown", "report.md.j2", compile_skin, render,
+                      media_type="text/markdown; charset=utf-8")

@@ -149,4 +149,5 @@ def _text(string: bytes) -> str:
     return raw[2:].decode("utf-16-be") if raw.startswith(b"\xfe\xff") else raw.decode("latin-1")
 
 
-FORMAT = OutputFormat("pdf", ".pdf", "PDF", None, compile_skin, render, needs_office=True, paginate=paginate)
+FORMAT = OutputFormat("pdf", ".pdf", "PDF", None, compile_skin, render, needs_office=True, paginate=paginate,
+                      media_type="application/pdf")

@@ -263,4 +263,5 @@ def render(_skin: None, doc: Document) -> bytes:
     return workbook(annexes_of(doc))
 
 
-FORMAT = OutputFormat("xlsx", ".xlsx", "Excel", None, lambda templates: None, render, full_report=False)
+FORMAT = OutputFormat("xlsx", ".xlsx", "Excel", None, lambda templates: None, render, full_report=False,
+                      media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
