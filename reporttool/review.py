@@ -9,6 +9,7 @@ finding here reads as it does in ``check``; each is placed as the reviewer finds
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -167,15 +168,17 @@ def _as_grid(table: TableRead, cols: Columns) -> TableRead:
                 if lvl >= named[0]:
                     grid[r][cols.levels[lvl]] = filled(r, cols.levels[named[0]])
     labels: dict[int, list[tuple[int, str]]] = {lvl: [] for lvl in outer}  # level -> (line, text)
+    standing = {anchors[i] for i in alone}
     for r in body:
-        if r in grid and anchors.index(r) in alone:
+        if r in standing:
             continue
         for lvl in outer:
             text = filled(r, cols.levels[lvl])
             if text and not _PAGE_NUMBER.match(text):
                 labels[lvl].append((table.lines[r], text))
         if r not in grid and filled(r, leaf) and not _PAGE_NUMBER.match(filled(r, leaf)):
-            near = min(anchors, key=lambda a: (abs(table.lines[a] - table.lines[r]), a))  # a wrapped name
+            at = bisect.bisect_left(anchors, r)  # a wrapped name: to the nearest row with figures
+            near = min(anchors[max(0, at - 1):at + 1], key=lambda a: (abs(table.lines[a] - table.lines[r]), a))
             grid[near][leaf] = filled(r, leaf) + grid[near][leaf] if r < near else grid[near][leaf] + filled(r, leaf)
     lines = [table.lines[r] for r in anchors]
     # the outermost level splits at its 小计 rows; each deeper level within its parent's rows
@@ -214,7 +217,7 @@ def _partition(ys: list[int], labels: list[tuple[int, str]]) -> list[tuple[tuple
         return []
     if len(labels) == 1:
         return [((0, len(ys)), labels[0][1])]
-    firsts = [next((i for i, y in enumerate(ys) if y >= p), len(ys)) for p, _ in labels]
+    firsts = [bisect.bisect_left(ys, p) for p, _ in labels]
     if firsts[0] == 0 and all(ys[f] == p for f, (p, _) in zip(firsts, labels) if f < len(ys)):
         bounds = firsts + [len(ys)]
     else:
@@ -222,9 +225,10 @@ def _partition(ys: list[int], labels: list[tuple[int, str]]) -> list[tuple[tuple
         for (p, _), (q, _) in zip(labels, labels[1:]):
             if start >= len(ys):
                 break
-            own = max(start, max((i for i, y in enumerate(ys) if y <= p), default=start))
-            limit = max(own, min((i for i, y in enumerate(ys) if y >= q), default=len(ys)) - 1)
-            end = min(range(own, limit + 1), key=lambda e: (abs((ys[start] + ys[e]) / 2 - p), e))
+            own = max(start, bisect.bisect_right(ys, p) - 1)  # the label's own line is in its block
+            limit = max(own, bisect.bisect_left(ys, q) - 1)   # and the next label's is not
+            at = bisect.bisect_left(ys, 2 * p - ys[start], own, limit + 1)  # the end that centres the block on p
+            end = min({min(max(e, own), limit) for e in (at - 1, at)}, key=lambda e: (abs((ys[start] + ys[e]) / 2 - p), e))
             start = end + 1
             bounds.append(start)
         bounds.append(len(ys))
