@@ -480,7 +480,9 @@ class Document:
     starts_landscape: bool = False  # annex tables alone, the first of them landscape
 
     def __post_init__(self) -> None:
-        self.title_lines = title_lines(self.title) if self.title else ()
+        from .text import clean_text  # broken as it prints: a character that never prints takes no width
+
+        self.title_lines = title_lines(clean_text(self.title)) if self.title else ()
         self.title = "".join(self.title_lines)  # one line where a line is all there is (Markdown, properties)
 
     @property

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import reporttool as rt
 from reporttool.document import title_lines
 from reporttool.env import clean_text
-from tests.conftest import EXAMPLES, example_data
+from tests.conftest import EXAMPLES, PROJECT_EXAMPLE, example_data
 
 TOTAL = int(os.environ.get("REPORTTOOL_FUZZ_EXAMPLES", "200"))
 SETTINGS = dict(deadline=None, database=None,
@@ -244,3 +244,10 @@ def test_raw_input_never_gives_a_traceback(raw):
         for problem in rt.validate(report):
             assert problem.format()
         rt.view(report)
+
+
+def test_a_character_that_never_prints_takes_no_room_in_the_title():
+    """Found by the property test at full strength: the title was broken by a width that counted U+001F."""
+    data = example_data(PROJECT_EXAMPLE)
+    data["project"]["name"] = "000000\x1f\u2db7\u0e5e"
+    exercise(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
