@@ -111,12 +111,14 @@ def main() -> None:
     workbooks(args.n)
     batch_figures(args.n)
     review_figures()
+    serve_figures()
 
 
 BATCH_TARGETS = {"per report, docx + md, one process (ms)": 8.0, "batch -j 2 (reports/s)": 200.0,
                  "cold validate (ms)": 250.0, "cold render (ms)": 350.0, "3,500 leaves: load (ms)": 150.0,
                  "3,500 leaves: Word (ms)": 250.0, "3,500 leaves: annex workbook (ms)": 500.0,
-                 "worker peak memory (MB)": 100.0, "review 1,000 received .docx, -j 2 (s)": 60.0}
+                 "worker peak memory (MB)": 100.0, "review 1,000 received .docx, -j 2 (s)": 60.0,
+                 "serve: 20 concurrent drafts, slowest answer (s)": 10.0}
 
 
 def _vs(name: str, value: float, higher_is_better: bool = False) -> str:
@@ -311,6 +313,55 @@ def review_figures() -> None:
             line = _vs("review 1,000 received .docx, -j 2 (s)", seconds) if workers == 2 and count == 1000 \
                 else f"  {name:42s} {seconds:8.1f}"
             print(f"{line}   ({seconds / count * 1000:.1f} ms per file)")
+
+
+def serve_figures(clients: int = 20) -> None:
+    """The page under load: `reporttool serve -j 2` started as a user starts it, 20 clerks uploading the
+    department example at once (docx + md + annex workbook each); every answer must be the result page."""
+    import socket
+    import threading
+
+    import httpx
+
+    example = ROOT / "examples" / "xishan-2024-dept-self.yaml"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "reporttool", "serve", "--port", str(port), "-j", "2"], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        print(f"\nThe web page (reporttool serve -j 2; {clients} clerks upload {example.name} at once, docx + md + annex .xlsx):")
+        for round_ in ("first", "second"):
+            answers: list[tuple[int, float, bool]] = []
+
+            def upload() -> None:
+                start = time.perf_counter()
+                page = httpx.post(base + "/draft", files={"file": (example.name, example.read_bytes())},
+                                  data={"formats": ["docx", "md"], "annex_formats": ["xlsx"]}, timeout=120)
+                answers.append((page.status_code, time.perf_counter() - start, "全部文件" in page.text))
+
+            threads = [threading.Thread(target=upload) for _ in range(clients)]
+            start = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            wall = time.perf_counter() - start
+            ok = sum(1 for status, _, listed in answers if status == 200 and listed)
+            slowest = max(seconds for _, seconds, _ in answers)
+            print(f"  {round_} round: {ok}/{clients} answered with their downloads in {wall:.2f} s "
+                  f"({clients / wall:.1f} uploads/s; median answer {statistics.median(s for _, s, _ in answers):.2f} s)")
+            print(_vs("serve: 20 concurrent drafts, slowest answer (s)", slowest))
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 if __name__ == "__main__":

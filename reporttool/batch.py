@@ -85,7 +85,10 @@ def _templates(folder: str | None, outline: str | None) -> tuple[Any, Any]:
     key = (folder, outline)
     if key not in _TEMPLATES:
         from .templates import template_set
-        templates = template_set(folder)
+        templates = _TEMPLATES[(folder, None)][0] if (folder, None) in _TEMPLATES else template_set(folder)
+        oldest = next((k for k in _TEMPLATES if k[1] is not None), None)
+        if len(_TEMPLATES) >= 8 and oldest:  # a server's workers see a new outline file per request: keep a few
+            del _TEMPLATES[oldest]
         _TEMPLATES[key] = (templates, templates.custom_outline(Path(outline)) if outline else None)
     return _TEMPLATES[key]
 
@@ -228,12 +231,12 @@ def run(jobs: list[Job], opts: Options, workers: int, progress: Callable[[Outcom
         finally:
             pool.shutdown(wait=True, cancel_futures=True)  # a worker writing finishes its file; none is left half-written
     if not interrupted and opts.task not in ("validate", "review"):
-        _pdfs(jobs, results, opts)
+        pdfs(jobs, results, opts)
     outcomes = [results.get(i) or Outcome(str(job.source), NOT_DONE) for i, job in enumerate(jobs)]
     return outcomes, interrupted
 
 
-def _pdfs(jobs: list[Job], results: dict[int, Outcome], opts: Options) -> None:
+def pdfs(jobs: list[Job], results: dict[int, Outcome], opts: Options) -> None:
     """The batch's PDFs in one office run; written like every output (never over a hand-edited file)."""
     from . import office
     from .api import write_outputs

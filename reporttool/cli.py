@@ -617,6 +617,33 @@ def review_command(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址；局域网内共用请用 0.0.0.0（建议同时设 --token）"),
+    port: int = typer.Option(8000, "--port", help="端口"),
+    data: Optional[Path] = typer.Option(None, "--data", help="把每次上传的文件和生成的文件保留在这个文件夹（默认处理完即删除）"),
+    token: Optional[str] = typer.Option(None, "--token", help="访问口令：须在地址（?token=…）或请求头 X-Reporttool-Token 中给出"),
+    jobs: JobsOption = None,
+    max_file_mb: int = typer.Option(20, "--max-file-mb", help="单个上传文件的上限（MB）"),
+    max_request_mb: int = typer.Option(200, "--max-request-mb", help="每次上传合计的上限（MB）"),
+    seconds: float = typer.Option(120, "--seconds", help="每次生成或审核的时间上限（秒）"),
+) -> None:
+    """打开网页版：起草报告、重新生成附件、审核报告、查看大纲（浏览器访问 http://127.0.0.1:8000）。"""
+    import uvicorn
+
+    from .batch import default_jobs
+    from .web import Settings, create_app
+    from .web.uploads import MB, Limits
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        err(f"注意：{host} 上的页面局域网内任何人都能打开；如需限制，请加 --token 口令")
+    settings = Settings(host, port, data.resolve() if data else None, token, jobs or default_jobs(),
+                        Limits(max_file_mb * MB, max_request_mb * MB, seconds=seconds))
+    address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/" + (f"?token={token}" if token else "")
+    typer.echo(f"网页已启动：{address}（按 Ctrl-C 停止）")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show a character gets ? instead of a traceback
         if hasattr(stream, "reconfigure"):

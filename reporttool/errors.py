@@ -48,6 +48,13 @@ class Problem:
             return ""
         return f"{self.line}:{self.column}" if self.column is not None else str(self.line)
 
+    @property
+    def place_cn(self) -> str:
+        """The place as a page shows it: 指标体系!E12, 第12行, 表2第4行第5列."""
+        if self.where or self.sheet or self.line is None:
+            return self.place
+        return f"第{self.line}行" + (f"第{self.column}列" if self.column is not None else "")
+
     def order(self) -> tuple:
         """File order: sheet by sheet, then line (row) and column."""
         return (self.sheet_no, self.line or 0, self.column or 0)

@@ -81,14 +81,33 @@ def listing(outline: Outline) -> list[Listed]:
             if s.numbered:
                 position += 1
                 number = ordinal(position, level)
-            notes = tuple(n for n in ("可选" if not s.required else "", f"有 {s.required_if} 时必备" if s.required_if else "",
-                                      f"逐项：{s.each}" if s.each else "",
+            notes = tuple(n for n in ("可选" if not s.required else "",
+                                      _when_present(_named(outline.kind, s.required_if)) if s.required_if else "",
+                                      f"逐项：{_named(outline.kind, s.each)}" if s.each else "",
                                       f"同义：{'、'.join(s.synonyms)}" if s.synonyms else "") if n)
             out.append(Listed(level, number, s.title, notes))
             walk(s.children, level + 1)
 
     walk(outline.sections, 1)
     return out
+
+
+def _when_present(named: str) -> str:
+    return f"{named if named.startswith('有') else '有' + named}时必备"
+
+
+def _named(kind: str, dotted: str) -> str:
+    """A data path as a reader knows it, with the path the outline file uses: 评分表（scored）."""
+    if kind not in REPORT_KINDS:
+        return dotted
+    current: Any = report_view_class(kind)
+    title = dotted
+    for part in dotted.split("."):
+        fields = SPECS.get(current) if isinstance(current, type) else None
+        if not fields or part not in fields:
+            return dotted
+        title, current = fields[part].title, fields[part].spec
+    return f"{title}（{dotted}）"
 
 
 def _structure_problems(data: dict, src) -> list[Problem]:

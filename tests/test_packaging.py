@@ -23,7 +23,8 @@ def wheel(tmp_path_factory):
 def test_wheel_ships_templates(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("reporttool/templates/report.docx", "reporttool/templates/report.md.j2",
-                   "reporttool/templates/kinds/dept_self/outline.yaml", "reporttool/templates/kinds/project_self/skeleton.yaml"):
+                   "reporttool/templates/kinds/dept_self/outline.yaml", "reporttool/templates/kinds/project_self/skeleton.yaml",
+                   "reporttool/web/pages/base.html", "reporttool/web/static/style.css"):
         assert needed in names
 
 
@@ -40,3 +41,9 @@ def test_installed_wheel_renders_examples(wheel, tmp_path):
                                 cwd=tmp_path, env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "out" / f"{example.stem}.docx").stat().st_size > 5000
+    page = ("from starlette.testclient import TestClient\n"
+            "from reporttool.web import Settings, create_app\n"
+            "c = TestClient(create_app(Settings(workers=1)), base_url='http://127.0.0.1')\n"
+            "print(c.get('/outlines').status_code, c.get('/static/style.css').status_code, '一、部门概况' in c.get('/outlines').text)")
+    served = subprocess.run([sys.executable, "-c", page], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert served.stdout.split() == ["200", "200", "True"], served.stderr  # the web page's files are in the wheel too

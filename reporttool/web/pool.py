@@ -1,0 +1,53 @@
+"""The page's workers: the batch runner's work function in a pool of processes that compile the templates
+once each; a request that runs past its time has its worker stopped and the pool renewed."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable
+
+from ..errors import UserError
+
+
+def _start() -> None:
+    from .. import batch
+
+    batch._worker_init()
+    batch._templates(None, None)  # compiled before the first request, not during it
+
+
+class Workers:
+    def __init__(self, size: int, seconds: float):
+        self.size, self.seconds = size, seconds
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        # the server has threads (event loop, uploads); forking it would copy their locks and pipes
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(max_workers=self.size, initializer=_start, mp_context=context)
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        pool = self.pool
+        try:
+            future = pool.submit(fn, *args)
+            return await asyncio.wait_for(asyncio.wrap_future(future), self.seconds)
+        except asyncio.TimeoutError:
+            self._renew(pool)
+            raise UserError(f"处理超过 {self.seconds:g} 秒，已停止；文件可能过大或异常") from None
+        except BrokenProcessPool:
+            self._renew(pool)
+            raise UserError("处理进程意外退出，请重试；如仍出错，请把文件交给管理员检查") from None
+
+    def _renew(self, pool: ProcessPoolExecutor) -> None:
+        if pool is not self.pool:
+            return  # another request renewed it already
+        self.pool = self._new()
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()  # the executor has no way to stop a running task; its process goes
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
