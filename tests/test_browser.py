@@ -128,6 +128,10 @@ def test_a_clerk_drafts_a_report_and_a_reviewer_reads_a_summary(server, browser,
     assert summary["西山.docx"][1:4] == ["部门整体支出绩效自评报告", "94.50", "优"] and summary["西山.docx"][4] == "0"
     assert summary["西山.md"][4] == "0" and summary["损坏.docx"][4] == "1"
 
+    page.goto(server + "/annex")
+    page.screenshot(path=str(shots / "8-附件.png"), full_page=True)
+    assert page.locator("input[name=formats][value=xlsx]").is_checked()
+
     page.goto(server + "/outlines")
     page.screenshot(path=str(shots / "7-大纲.png"), full_page=True)
     assert page.locator("text=一、部门概况").count() >= 1

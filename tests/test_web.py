@@ -116,7 +116,7 @@ def test_problems_are_listed_with_place_and_both_figures_and_nothing_is_made(cli
     assert total[0].startswith("第") and total[0].endswith("列") and total[3].startswith("94.5")
     assert "/tmp" not in refused.text  # the server's folders are not the user's business
     forced = client.post("/draft", files={"file": ("有误.yaml", with_error())}, data={"force": "on"})
-    assert forced.status_code == 200 and [unquote(x.rsplit("/", 1)[1]) for x in downloads(forced.text)] == ["有误.docx"]
+    assert forced.status_code == 200 and [unquote(x.rsplit("/", 1)[1]) for x in downloads(forced.text)] == ["有误.docx", "有误.md", "全部.zip"]
 
 
 def test_a_workbook_is_drafted_with_its_cells_named(client):

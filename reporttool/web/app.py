@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import batch
 from ..errors import ERROR, WARNING, Problem, UserError
-from ..formats import ANNEX_FORMATS, FORMATS, REPORT_FORMATS
+from ..formats import ANNEX_FORMATS, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS, FORMATS, REPORT_FORMATS
 from ..kinds import KIND_TITLES
 from .pool import Workers
 from .uploads import MB, Limits, safe_name, save, unpack
@@ -46,6 +46,21 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 MEDIA = {**{f.suffix: f.media_type for f in FORMATS.values()}, ".yaml": "application/yaml; charset=utf-8",
          ".zip": "application/zip"}
 TOKEN_COOKIE = "reporttool_token"
+PAGE_ANNEX_FORMATS = ("xlsx",)  # ticked at first: annex tables go on being edited in Excel
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One checkbox of a form."""
+    name: str
+    label: str
+    checked: bool = False
+
+
+def format_choices(names: tuple[str, ...], ticked: tuple[str, ...], office: bool) -> list[Choice]:
+    """The output formats a form offers, from the registry; those the office suite makes only when it is here."""
+    offered = [FORMATS[n] for n in names if office or not FORMATS[n].needs_office]
+    return [Choice(f.name, f"{f.title}（{f.suffix}）", f.name in ticked) for f in offered]
 
 
 @dataclass(frozen=True)
@@ -154,6 +169,7 @@ def create_app(settings: Settings = Settings()) -> Starlette:
     def html(page_name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
         token = request.query_params.get("token", "") if settings.token else ""
         body = pages.get_template(page_name).render(kinds=KIND_TITLES, limits=limits, token=token,
+                                               data_suffixes=DATA_SUFFIXES, outline_suffixes=OUTLINE_SUFFIXES,
                                                suffix=f"?token={quote(token)}" if token else "", **context)
         return HTMLResponse(body, status)
 
@@ -200,8 +216,17 @@ def create_app(settings: Settings = Settings()) -> Starlette:
             async with office_lock:  # one office process at a time: it takes seconds and much memory
                 await asyncio.to_thread(batch.pdfs, jobs, dict(enumerate(outcomes)), opts)
 
-    def collect(outcomes: list[batch.Outcome]) -> dict[str, bytes]:
-        return {Path(p).name: Path(p).read_bytes() for o in outcomes for p in o.paths}
+    def made(request: Request, page: Page, source: Path, outcomes: list[batch.Outcome], notes: list[str],
+             **context: Any) -> HTMLResponse:
+        """The result of a draft or an annex upload: its problems, and what it made kept for download."""
+        outcome = outcomes[0]
+        written = outcome.status == batch.WRITTEN
+        files = {Path(p).name: Path(p).read_bytes() for o in outcomes for p in o.paths} if written else {}
+        notes = [scrub(n, page.folder) for n in notes + [o.message for o in outcomes if o.message]]
+        return html("draft_result.html", request, status=200 if written else 422, name=source.name, outcome=outcome,
+                    notes=notes, rows=problem_rows(outcome.problems, page.folder), files=sorted(files),
+                    download=results.add(files) if files else "", **context)
+
 
     # --- pages --------------------------------------------------------------------------------
 
@@ -211,18 +236,18 @@ def create_app(settings: Settings = Settings()) -> Starlette:
     async def draft(request: Request) -> Response:
         office = office_available()
         if request.method == "GET":
-            return html("draft.html", request, office=office)
+            return html("draft.html", request, report_choices=format_choices(REPORT_FORMATS, DEFAULT_REPORT_FORMATS, office),
+                        annex_choices=format_choices(ANNEX_FORMATS, PAGE_ANNEX_FORMATS, office))
         with Page(settings) as page:
             data = await form(request)
             source = await one_file(data, page.folder / "in", DATA_SUFFIXES, "数据文件")
             outline = await outline_file(data, page.folder)
-            formats = chosen(data, "formats", REPORT_FORMATS) or ("docx",)
+            formats = chosen(data, "formats", REPORT_FORMATS) or DEFAULT_REPORT_FORMATS  # none ticked: as the command line
             annex_formats = chosen(data, "annex_formats", ANNEX_FORMATS)
-            force = data.get("force") == "on"
             job = batch.Job(source, page.folder / "out")
-            opts = batch.Options("render", formats, force=force, outline=outline)
+            opts = batch.Options("render", formats, force=data.get("force") == "on", outline=outline)
             outcome = await state["workers"].run(batch.do_one, job, opts)
-            outcomes, jobs, notes = [outcome], [job], []
+            outcomes, notes = [outcome], []
             if outcome.status == batch.WRITTEN and annex_formats:
                 annex_opts = batch.Options("annex", annex_formats, force=True, outline=outline)
                 annexes = await state["workers"].run(batch.do_one, job, annex_opts)
@@ -231,38 +256,25 @@ def create_app(settings: Settings = Settings()) -> Starlette:
                     outcomes.append(annexes)
                 elif annexes.message:
                     notes.append(annexes.message)
-            await pdfs([outcome], jobs, opts)
-            files = collect(outcomes) if outcome.status == batch.WRITTEN else {}
-            notes = [scrub(n, page.folder) for n in notes + [o.message for o in outcomes if o.message]]
-            rows = problem_rows(outcome.problems, page.folder)
-        token = results.add(files) if files else ""
-        return html("draft_result.html", request, name=source.name, outcome=outcome, notes=notes,
-                    rows=rows, files=sorted(files), download=token, office=office,
-                    status=422 if outcome.status != batch.WRITTEN else 200)
+            await pdfs([outcome], [job], opts)
+            return made(request, page, source, outcomes, notes)
 
     async def annex(request: Request) -> Response:
         from ..annexes import ANNEXES
-        office = office_available()
-        names = {name: a.title for name, a in ANNEXES.items()}
+        names = [Choice(name, a.title) for name, a in ANNEXES.items()]
         if request.method == "GET":
-            return html("annex.html", request, annexes=names, office=office)
+            return html("annex.html", request, annex_names=names,
+                        annex_choices=format_choices(ANNEX_FORMATS, PAGE_ANNEX_FORMATS, office_available()))
         with Page(settings) as page:
             data = await form(request)
             source = await one_file(data, page.folder / "in", DATA_SUFFIXES, "数据文件")
-            only = chosen(data, "only", tuple(names)) or None
-            formats = chosen(data, "formats", ANNEX_FORMATS) or ("xlsx",)
+            only = chosen(data, "only", tuple(c.name for c in names)) or None
+            formats = chosen(data, "formats", ANNEX_FORMATS) or DEFAULT_ANNEX_FORMATS
             job = batch.Job(source, page.folder / "out")
             opts = batch.Options("annex", formats, force=data.get("force") == "on", only=only)
             outcome = await state["workers"].run(batch.do_one, job, opts)
             await pdfs([outcome], [job], opts)
-            files = collect([outcome]) if outcome.status == batch.WRITTEN else {}
-            notes = [scrub(outcome.message, page.folder)] if outcome.message else []
-            rows = problem_rows(outcome.problems, page.folder)
-        token = results.add(files) if files else ""
-        return html("draft_result.html", request, name=source.name, outcome=outcome, annex=True,
-                    notes=notes, rows=rows,
-                    files=sorted(files), download=token, office=office,
-                    status=422 if outcome.status != batch.WRITTEN else 200)
+            return made(request, page, source, [outcome], [], annex=True)
 
     async def review(request: Request) -> Response:
         from ..received import SUFFIXES
