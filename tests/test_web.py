@@ -277,3 +277,24 @@ def test_the_command_starts_the_page_as_asked(monkeypatch, tmp_path):
     assert "注意" not in guarded.output and "?token=t1" in guarded.output
     with TestClient(started[-1][0], base_url="http://192.168.1.5:8000") as c:
         assert c.get("/").status_code == 401 and c.get("/?token=t1").status_code == 200  # any name, but the token
+
+
+def test_a_task_is_timed_from_when_a_worker_takes_it_not_while_it_waits():
+    import asyncio
+    import time as clock
+
+    from reporttool.errors import UserError
+    from reporttool.web.pool import Workers
+
+    async def go(workers: Workers) -> None:
+        together = await asyncio.gather(*(workers.run(clock.sleep, 0.3) for _ in range(4)), return_exceptions=True)
+        assert together == [None] * 4  # 1.2 s in all on one worker, each well inside its second
+        with pytest.raises(UserError, match="处理超过 1 秒"):
+            await workers.run(clock.sleep, 3)
+        assert await workers.run(clock.sleep, 0) is None  # the renewed pool goes on
+
+    workers = Workers(1, seconds=1.0)
+    try:
+        asyncio.run(go(workers))
+    finally:
+        workers.close()

@@ -18,10 +18,11 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -139,7 +140,7 @@ class Page:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def scrub(text: str, folder: Path | None = None) -> str:
+def scrub(text: str) -> str:
     """A message without the server's own folders: the user knows a file by the name they sent."""
     return _WORK_PATHS.sub("", text) if text else text
 
@@ -148,13 +149,13 @@ _WORK_PATHS = re.compile(re.escape(tempfile.gettempdir().rstrip("/")) + r"/repor
                          r"|(?<![\w/])/\S*?/\d{8}/\d{6}-[^/\s]+/(?:(?:in|out|outline)/)?")
 
 
-def problem_rows(problems: list[Problem], folder: Path | None = None) -> dict[str, list[dict]]:
+def problem_rows(problems: list[Problem]) -> dict[str, list[dict]]:
     """Problems as the page's table shows them, errors and warnings apart."""
     rows: dict[str, list[dict]] = {ERROR: [], WARNING: []}
     for p in problems:
         rows[ERROR if p.severity == ERROR else WARNING].append({
             "place": p.place_cn, "field": p.title or p.dotted, "stated": "" if p.stated is None else str(p.stated),
-            "computed": "" if p.computed is None else str(p.computed), "message": scrub(p.message, folder)})
+            "computed": "" if p.computed is None else str(p.computed), "message": scrub(p.message)})
     return rows
 
 
@@ -222,9 +223,9 @@ def create_app(settings: Settings = Settings()) -> Starlette:
         outcome = outcomes[0]
         written = outcome.status == batch.WRITTEN
         files = {Path(p).name: Path(p).read_bytes() for o in outcomes for p in o.paths} if written else {}
-        notes = [scrub(n, page.folder) for n in notes + [o.message for o in outcomes if o.message]]
+        notes = [scrub(n) for n in notes + [o.message for o in outcomes if o.message]]
         return html("draft_result.html", request, status=200 if written else 422, name=source.name, outcome=outcome,
-                    notes=notes, rows=problem_rows(outcome.problems, page.folder), files=sorted(files),
+                    notes=notes, rows=problem_rows(outcome.problems), files=sorted(files),
                     download=results.add(files) if files else "", **context)
 
 
@@ -313,13 +314,13 @@ def create_app(settings: Settings = Settings()) -> Starlette:
                 elif isinstance(outcome, BaseException):
                     raise outcome
                 outcome.source = shown
-                outcome.problems = [replace(p, file=shown, message=scrub(p.message, page.folder)) for p in outcome.problems]
-                outcome.message = scrub(outcome.message, page.folder)
+                outcome.problems = [replace(p, file=shown, message=scrub(p.message)) for p in outcome.problems]
+                outcome.message = scrub(outcome.message)
                 review = Review.from_outcome(outcome)
-                note = scrub(review.note, page.folder)
+                note = scrub(review.note)
                 review.note = "" if note in {p.message for p in review.problems} else note  # said once, in the table
                 reviews.append(review)
-        token = results.add({"审核汇总.xlsx": summary_workbook(reviews)}) if reviews else ""
+        token = results.add({"审核汇总.xlsx": await asyncio.to_thread(summary_workbook, reviews)}) if reviews else ""
         return html("review_result.html", request, reviews=reviews, notes=notes, download=token,
                     rows={r.file: problem_rows(r.problems) for r in reviews})
 
@@ -390,24 +391,15 @@ def create_app(settings: Settings = Settings()) -> Starlette:
 
     async def server_error(request: Request, exc: Exception) -> Response:
         return html("message.html", request, 500, title="处理时出错",
-                    message=f"{type(exc).__name__}：{exc}。服务仍在运行，可返回重试；如仍出错，请把文件交给管理员。")
-
-    async def startup_pool():
-        state["workers"] = Workers(settings.workers, limits.seconds)
-
-    async def shutdown_pool():
-        if "workers" in state:
-            state["workers"].close()
-
-    from contextlib import asynccontextmanager
+                    message=scrub(f"{type(exc).__name__}：{exc}。服务仍在运行，可返回重试；如仍出错，请把文件交给管理员。"))
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
-        await startup_pool()
+        state["workers"] = Workers(settings.workers, limits.seconds)
         try:
             yield
         finally:
-            await shutdown_pool()
+            state.pop("workers").close()
 
     routes = [
         Route("/", home),
@@ -455,7 +447,6 @@ class Guard:
             cookies = dict(c.strip().split("=", 1) for c in headers.get("cookie", "").split(";") if "=" in c)
             given = [query.get("token", ""), headers.get("x-reporttool-token", ""),
                      headers.get("authorization", "").removeprefix("Bearer "), cookies.get(TOKEN_COOKIE, "")]
-            from urllib.parse import unquote
             if not any(g and secrets.compare_digest(unquote(g).encode(), s.token.encode()) for g in given):
                 return await self._refuse(send, 401, "需要访问口令",
                                           "请使用管理员给出的完整地址（带 ?token=…）打开本页面。")

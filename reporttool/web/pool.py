@@ -23,23 +23,26 @@ class Workers:
     def __init__(self, size: int, seconds: float):
         self.size, self.seconds = size, seconds
         self.pool = self._new()
+        self.slots = asyncio.Semaphore(size)  # a task's time counts from when a worker takes it, not while it queues
 
     def _new(self) -> ProcessPoolExecutor:
         # the server has threads (event loop, uploads); forking it would copy their locks and pipes
-        context = multiprocessing.get_context("forkserver")
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"  # Windows: spawn
+        context = multiprocessing.get_context(method)
         return ProcessPoolExecutor(max_workers=self.size, initializer=_start, mp_context=context)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        pool = self.pool
-        try:
-            future = pool.submit(fn, *args)
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.seconds)
-        except asyncio.TimeoutError:
-            self._renew(pool)
-            raise UserError(f"处理超过 {self.seconds:g} 秒，已停止；文件可能过大或异常") from None
-        except BrokenProcessPool:
-            self._renew(pool)
-            raise UserError("处理进程意外退出，请重试；如仍出错，请把文件交给管理员检查") from None
+        async with self.slots:
+            pool = self.pool
+            try:
+                future = pool.submit(fn, *args)
+                return await asyncio.wait_for(asyncio.wrap_future(future), self.seconds)
+            except asyncio.TimeoutError:
+                self._renew(pool)
+                raise UserError(f"处理超过 {self.seconds:g} 秒，已停止；文件可能过大或异常") from None
+            except BrokenProcessPool:
+                self._renew(pool)
+                raise UserError("处理进程意外退出，请重试；如仍出错，请把文件交给管理员检查") from None
 
     def _renew(self, pool: ProcessPoolExecutor) -> None:
         if pool is not self.pool:
