@@ -83,6 +83,13 @@ def test_a_clerk_drafts_a_report_and_a_reviewer_reads_a_summary(server, browser,
 
     page.goto(server + "/draft")
     page.screenshot(path=str(shots / "2-起草.png"), full_page=True)
+    assert page.evaluate("[...document.querySelectorAll('input, select')].every(e => e.labels.length > 0)")
+    page.focus("#file")
+    for _ in range(15):  # every field in turn, then the button, by keyboard alone
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "submit":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "检查并生成"
     book = workbook_with_an_error(tmp_path)
     page.set_input_files("#file", str(book))
     page.click("button[type=submit]")
