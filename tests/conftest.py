@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+
+# The office suite and a PDF text reader: tests that need them skip without, except where CI requires them.
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+PDFTOTEXT = shutil.which("pdftotext")
+OFFICE_MISSING = None if SOFFICE and PDFTOTEXT else (
+    "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils）")
+if OFFICE_MISSING and os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1":
+    raise RuntimeError(OFFICE_MISSING + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
+needs_office = pytest.mark.skipif(bool(OFFICE_MISSING), reason=OFFICE_MISSING or "")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from reporttool import batch, office
 from reporttool.cli import app
-from tests.test_office import needs_office
+from tests.conftest import needs_office
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

@@ -140,5 +140,15 @@ def test_a_clerk_drafts_a_report_and_a_reviewer_reads_a_summary(server, browser,
     assert page.locator("input[name=formats][value=xlsx]").is_checked()
 
     page.goto(server + "/outlines")
-    page.screenshot(path=str(shots / "7-大纲.png"), full_page=True)
     assert page.locator("text=一、部门概况").count() >= 1
+    with page.expect_download() as info:
+        page.locator("details").first.locator("text=下载大纲文件").click()
+    adapted = tmp_path / "本局大纲.yaml"
+    info.value.save_as(str(adapted))
+    adapted.write_text(adapted.read_text(encoding="utf-8").replace("title: 存在的问题", "title: 存在的主要问题"), encoding="utf-8")
+    page.set_input_files("#outline", str(adapted))
+    page.click("text=检查并使用")
+    page.wait_for_selector("text=正在使用")
+    page.screenshot(path=str(shots / "7-大纲.png"), full_page=True)
+    page.goto(server + "/review")
+    assert page.locator("input[name=session_outline]").is_checked()  # the session's outline, until cleared

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -12,19 +10,11 @@ import pytest
 import reporttool as rt
 from reporttool.templates import template_set
 from reporttool.forms import builtin, builtin_names
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, typical_project, wide_tree_report, write
+from tests.conftest import (DEPT_EXAMPLE, EXAMPLES, PDFTOTEXT, PROJECT_EXAMPLE, SOFFICE, needs_office, typical_project,
+                            wide_tree_report, write)
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-PDFTOTEXT = shutil.which("pdftotext")
-REQUIRED = os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1"
-TIMEOUT = 300  # a long table can take minutes in LibreOffice; never hang the run
-
-OFFICE_MISSING = None if SOFFICE and PDFTOTEXT else (
-    "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils）")
-if OFFICE_MISSING and REQUIRED:
-    raise RuntimeError(OFFICE_MISSING + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
-needs_office = pytest.mark.skipif(bool(OFFICE_MISSING), reason=OFFICE_MISSING or "")
 pytestmark = needs_office
+TIMEOUT = 300  # a long table can take minutes in LibreOffice; never hang the run
 
 
 def convert(sources: list, outdir, to: str = "pdf") -> subprocess.CompletedProcess:

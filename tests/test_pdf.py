@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,16 +22,9 @@ from reporttool.formats.markdown import heading_anchors
 from reporttool.formats.pdf import heading_pages
 from reporttool.model import REPORT_KINDS
 from reporttool.templates import BUILTIN, TemplateSet, kind_file, template_set
-from tests.conftest import DEPT_EXAMPLE, HONGYUN_EXAMPLE, example_data, visible, write
+from tests.conftest import DEPT_EXAMPLE, HONGYUN_EXAMPLE, PDFTOTEXT, SOFFICE, example_data, needs_office, visible, write
 from tests.docx_reader import read_docx
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-PDFTOTEXT = shutil.which("pdftotext")
-REQUIRED = os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1"
-OFFICE_MISSING = "LibreOffice 或 pdftotext 未安装（apt-get install libreoffice-writer-nogui fonts-noto-cjk poppler-utils）"
-if REQUIRED and not (SOFFICE and PDFTOTEXT):
-    raise RuntimeError(OFFICE_MISSING + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
-needs_office = pytest.mark.skipif(not (SOFFICE and PDFTOTEXT), reason=OFFICE_MISSING)
 posix_scripts = pytest.mark.skipif(sys.platform == "win32", reason="stand-in programs are shell scripts")
 
 runner = CliRunner(env={"COLUMNS": "300"})

@@ -17,7 +17,8 @@ from reporttool.received import read_docx
 from reporttool.review import review_file
 from reporttool.templates import template_set
 from tests.conftest import EXAMPLES, PROJECT_EXAMPLE
-from tests.test_office import convert, needs_office
+from tests.conftest import needs_office
+from tests.test_office import convert
 
 runner = CliRunner(env={"COLUMNS": "300"})
 

@@ -23,7 +23,8 @@ from lxml import etree
 
 from tests.conftest import DEPT_EXAMPLE, EXAMPLES, ROOT
 from tests.docx_reader import read_docx
-from tests.test_office import PDFTOTEXT, convert, needs_office
+from tests.conftest import PDFTOTEXT, needs_office
+from tests.test_office import convert
 
 runner = CliRunner(env={"COLUMNS": "300"})
 DEMO_EXAMPLE = next(p for p in EXAMPLES if p.name.startswith("demo-"))  # the local 自评表 layout, 10.5 pt

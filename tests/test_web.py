@@ -22,7 +22,7 @@ import reporttool as rt  # noqa: E402
 from reporttool.kinds import KIND_TITLES  # noqa: E402
 from reporttool.web import Settings, create_app  # noqa: E402
 from reporttool.web.uploads import Limits, safe_name  # noqa: E402
-from tests.conftest import DEPT_EXAMPLE, EXAMPLES, example_data  # noqa: E402
+from tests.conftest import DEPT_EXAMPLE, EXAMPLES, PROJECT_EXAMPLE, example_data, needs_office  # noqa: E402
 
 BASE = "http://127.0.0.1"
 
@@ -31,6 +31,14 @@ BASE = "http://127.0.0.1"
 def client():
     with TestClient(create_app(Settings(workers=2)), base_url=BASE) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def fresh_browser(request):
+    """Each test as a new browser: no cookie (a session's outline) carried over from the one before."""
+    yield
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").cookies.clear()
 
 
 def downloads(page: str) -> list[str]:
@@ -83,7 +91,7 @@ def test_outlines_page_numbers_by_position_and_checks_an_upload(client):
     assert "一、部门概况" in page and "（一）部门机构设置、编制" in page
     exported = client.get("/outlines/dept_self.yaml").content
     ok = client.post("/outlines", files={"outline": ("我们的大纲.yaml", exported)})
-    assert ok.status_code == 200 and "我们的大纲.yaml" in ok.text and "可以使用" in ok.text
+    assert ok.status_code == 200 and "我们的大纲.yaml" in ok.text and "正在使用" in ok.text
     bad = client.post("/outlines", files={"outline": ("坏.yaml", b"kind: dept_self\nsections: []\n")})
     assert bad.status_code == 422 and "可以使用" not in bad.text and "章节" in bad.text
 
@@ -298,3 +306,37 @@ def test_a_task_is_timed_from_when_a_worker_takes_it_not_while_it_waits():
         asyncio.run(go(workers))
     finally:
         workers.close()
+
+
+@needs_office
+def test_a_report_and_its_annexes_as_pdf(client):
+    assert 'value="pdf"' in client.get("/draft").text  # offered only where the office suite is
+    page = client.post("/draft", files={"file": ("西山.yaml", DEPT_EXAMPLE.read_bytes())},
+                       data={"formats": ["docx", "pdf"], "annex_formats": ["pdf"]})
+    assert page.status_code == 200
+    names = {unquote(x.rsplit("/", 1)[1]): x for x in downloads(page.text)}
+    assert set(names) == {"西山.docx", "西山.pdf", "西山-附件.pdf", "全部.zip"}
+    pdf = client.get(names["西山.pdf"])
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_an_outline_uploaded_once_serves_the_session_until_cleared(client):
+    adapted = yaml.safe_load(client.get("/outlines/dept_self.yaml").content)
+    next(s for s in adapted["sections"] if s["id"] == "problems")["title"] = "存在的主要问题"  # the bureau's wording
+    text = yaml.safe_dump(adapted, allow_unicode=True).encode()
+    set_ = client.post("/outlines", files={"outline": ("本局大纲.yaml", text)})
+    assert set_.status_code == 200 and "正在使用：本局大纲.yaml（部门整体支出绩效自评报告）" in set_.text
+    form = client.get("/draft").text
+    assert 'name="session_outline" checked' in form and "本局大纲.yaml" in form
+    project = rt.render_bytes(rt.load(PROJECT_EXAMPLE), ["md"])["md"]
+    kinds = [next(r[1] for r in rows(client.post("/review", files=[("files", ("项目.md", project))], data=sent).text)
+                  if len(r) == 6) for sent in ({"session_outline": "on"}, {})]
+    assert kinds == ["部门整体支出绩效自评报告", "项目支出绩效自评报告"]  # the outline says the kind, as --outline does
+    with_it = client.post("/draft", files={"file": ("西山.yaml", DEPT_EXAMPLE.read_bytes())},
+                          data={"formats": ["md"], "session_outline": "on"})
+    without = client.post("/draft", files={"file": ("西山.yaml", DEPT_EXAMPLE.read_bytes())}, data={"formats": ["md"]})
+    drafted = [client.get(downloads(p.text)[0]).text for p in (with_it, without)]
+    assert "## 五、存在的主要问题" in drafted[0] and "## 五、存在的问题" in drafted[1]
+    cleared = client.post("/outlines", data={"clear": "on"}, files={"x": ("", b"")})
+    assert cleared.status_code == 200 and "正在使用" not in cleared.text
+    assert 'name="session_outline"' not in client.get("/draft").text

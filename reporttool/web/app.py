@@ -47,6 +47,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 MEDIA = {**{f.suffix: f.media_type for f in FORMATS.values()}, ".yaml": "application/yaml; charset=utf-8",
          ".zip": "application/zip"}
 TOKEN_COOKIE = "reporttool_token"
+OUTLINE_COOKIE = "reporttool_outline"  # the browser's adapted outline, by its token in Results
 PAGE_ANNEX_FORMATS = ("xlsx",)  # ticked at first: annex tables go on being edited in Excel
 
 
@@ -73,7 +74,7 @@ class Settings:
     token: str | None = None       # required in the address (?token=), a header or the cookie it sets
     workers: int = field(default_factory=batch.default_jobs)
     limits: Limits = Limits()
-    keep_minutes: float = 30.0     # how long a result stays downloadable
+    keep_minutes: float = 30.0     # how long a result or a session's outline is kept after its last use
     keep_bytes: int = 512 * MB     # all results held at once
 
     @property
@@ -82,32 +83,49 @@ class Settings:
         return LOOPBACK if self.host in LOOPBACK else None
 
 
+@dataclass(frozen=True)
+class SessionOutline:
+    """An adapted outline uploaded on the outlines page, used by that browser's drafts and reviews."""
+    name: str
+    kind: str
+    content: bytes
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{KIND_TITLES.get(self.kind, self.kind)}）"
+
+
 class Results:
-    """What requests made, by an unguessable token, for a while; the oldest go first when memory is short."""
+    """What requests made (and outlines set for a session), by an unguessable token, for a while after last
+    use; the least recently used go first when memory is short."""
 
     def __init__(self, minutes: float, max_bytes: int):
         self.seconds, self.max_bytes = minutes * 60, max_bytes
-        self._items: OrderedDict[str, tuple[float, dict[str, bytes]]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, int, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def add(self, files: dict[str, bytes]) -> str:
+    def add(self, item: dict[str, bytes] | SessionOutline) -> str:
         token = secrets.token_urlsafe(24)
+        size = len(item.content) if isinstance(item, SessionOutline) else sum(map(len, item.values()))
         with self._lock:
-            self._items[token] = (time.monotonic(), files)
+            self._items[token] = (time.monotonic(), size, item)
             self._sweep()
         return token
 
-    def get(self, token: str) -> dict[str, bytes] | None:
+    def get(self, token: str) -> Any:
         with self._lock:
             self._sweep()
-            item = self._items.get(token)
-        return item[1] if item else None
+            if token not in self._items:
+                return None
+            _, size, item = self._items.pop(token)
+            self._items[token] = (time.monotonic(), size, item)  # in use: kept longer
+        return item
 
     def _sweep(self) -> None:
         now = time.monotonic()
         while self._items and now - next(iter(self._items.values()))[0] > self.seconds:
             self._items.popitem(last=False)
-        while len(self._items) > 1 and sum(len(d) for _, f in self._items.values() for d in f.values()) > self.max_bytes:
+        while len(self._items) > 1 and sum(size for _, size, _ in self._items.values()) > self.max_bytes:
             self._items.popitem(last=False)
 
 
@@ -167,10 +185,16 @@ def create_app(settings: Settings = Settings()) -> Starlette:
     office_lock = asyncio.Lock()
     limits = settings.limits
 
+    def session_outline(request: Request) -> SessionOutline | None:
+        item = results.get(request.cookies.get(OUTLINE_COOKIE, ""))
+        return item if isinstance(item, SessionOutline) else None
+
     def html(page_name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+        context.setdefault("session_outline", session_outline(request))
         token = request.query_params.get("token", "") if settings.token else ""
         body = pages.get_template(page_name).render(kinds=KIND_TITLES, limits=limits, token=token,
                                                data_suffixes=DATA_SUFFIXES, outline_suffixes=OUTLINE_SUFFIXES,
+                                               keep_minutes=f"{settings.keep_minutes:g}",
                                                suffix=f"?token={quote(token)}" if token else "", **context)
         return HTMLResponse(body, status)
 
@@ -198,11 +222,17 @@ def create_app(settings: Settings = Settings()) -> Starlette:
             raise UserError(f"{path.name} 不是{what}：请上传 {'、'.join(suffixes)} 文件")
         return path
 
-    async def outline_file(data: Any, folder: Path) -> str | None:
+    async def outline_file(data: Any, folder: Path, request: Request) -> str | None:
         files = uploads(data, "outline")
-        if not files:
+        session = session_outline(request) if data.get("session_outline") == "on" else None
+        if not files and session is None:
             return None
-        path = await save(files[0], folder / "outline", limits)
+        if files:
+            path = await save(files[0], folder / "outline", limits)
+        else:
+            path = folder / "outline" / session.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(session.content)
         if path.suffix.lower() not in OUTLINE_SUFFIXES:
             raise UserError(f"大纲文件 {path.name} 应为 .yaml 文件")
         from ..templates import template_set
@@ -242,7 +272,7 @@ def create_app(settings: Settings = Settings()) -> Starlette:
         with Page(settings) as page:
             data = await form(request)
             source = await one_file(data, page.folder / "in", DATA_SUFFIXES, "数据文件")
-            outline = await outline_file(data, page.folder)
+            outline = await outline_file(data, page.folder, request)
             formats = chosen(data, "formats", REPORT_FORMATS) or DEFAULT_REPORT_FORMATS  # none ticked: as the command line
             annex_formats = chosen(data, "annex_formats", ANNEX_FORMATS)
             job = batch.Job(source, page.folder / "out")
@@ -285,7 +315,7 @@ def create_app(settings: Settings = Settings()) -> Starlette:
             return html("review.html", request, accepted=accepted)
         with Page(settings) as page:
             data = await form(request)
-            outline = await outline_file(data, page.folder)
+            outline = await outline_file(data, page.folder, request)
             kind = data.get("kind") if data.get("kind") in KIND_TITLES else None
             sent = uploads(data, "files")
             if not sent:
@@ -325,23 +355,33 @@ def create_app(settings: Settings = Settings()) -> Starlette:
                     rows={r.file: problem_rows(r.problems) for r in reviews})
 
     async def outlines_page(request: Request) -> Response:
-        listed, problems, custom = outlines(), [], None
+        listed, problems, custom, cookie = outlines(), [], None, None
         if request.method == "POST":
             with Page(settings) as page:
                 data = await form(request)
                 files = uploads(data, "outline")
-                if not files:
+                if data.get("clear") == "on":
+                    cookie = ""
+                elif not files:
                     raise UserError("请选择大纲文件（.yaml）")
-                path = await save(files[0], page.folder, limits)
-                from ..outline import listing
-                from ..templates import template_set
-                try:
-                    outline = template_set().custom_outline(path)
-                    custom = (path.name, outline.name, listing(outline))
-                except UserError as exc:
-                    problems = exc.problems or [Problem(message=exc.message, file=path.name)]
-        return html("outlines.html", request, listed=listed, custom=custom, rows=problem_rows(problems),
-                    status=422 if problems else 200)
+                else:
+                    path = await save(files[0], page.folder, limits)
+                    from ..outline import listing
+                    from ..templates import template_set
+                    try:
+                        outline = template_set().custom_outline(path)
+                        custom = (path.name, outline.name, listing(outline))
+                        cookie = results.add(SessionOutline(path.name, outline.kind, path.read_bytes()))
+                    except UserError as exc:
+                        problems = exc.problems or [Problem(message=exc.message, file=path.name)]
+        context = {} if cookie is None else {"session_outline": results.get(cookie) if cookie else None}
+        response = html("outlines.html", request, listed=listed, custom=custom, rows=problem_rows(problems),
+                        status=422 if problems else 200, **context)
+        if cookie:
+            response.set_cookie(OUTLINE_COOKIE, cookie, httponly=True, samesite="strict")
+        elif cookie == "":
+            response.delete_cookie(OUTLINE_COOKIE)
+        return response
 
     async def skeleton(request: Request) -> Response:
         from ..convert import data_bytes
@@ -363,9 +403,9 @@ def create_app(settings: Settings = Settings()) -> Starlette:
     async def download(request: Request) -> Response:
         files = results.get(request.path_params["token"])
         name = request.path_params["name"]
-        if files is None:
+        if not isinstance(files, dict):
             return html("message.html", request, 404, title="下载已过期",
-                        message=f"生成的文件只保留 {settings.keep_minutes:g} 分钟，请重新上传生成。")
+                        message=f"生成的文件 {settings.keep_minutes:g} 分钟无人下载即删除，请重新上传生成。")
         if name == "全部.zip":
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
