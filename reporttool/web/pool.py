@@ -19,6 +19,10 @@ def _start() -> None:
     batch._templates(None, None)  # compiled before the first request, not during it
 
 
+def _ready() -> None:
+    """Nothing: submitted once per worker so that each starts (and compiles) before the first request."""
+
+
 class Workers:
     def __init__(self, size: int, seconds: float):
         self.size, self.seconds = size, seconds
@@ -29,7 +33,10 @@ class Workers:
         # the server has threads (event loop, uploads); forking it would copy their locks and pipes
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"  # Windows: spawn
         context = multiprocessing.get_context(method)
-        return ProcessPoolExecutor(max_workers=self.size, initializer=_start, mp_context=context)
+        pool = ProcessPoolExecutor(max_workers=self.size, initializer=_start, mp_context=context)
+        for _ in range(self.size):
+            pool.submit(_ready)
+        return pool
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         async with self.slots:
