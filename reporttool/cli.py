@@ -635,10 +635,10 @@ def serve(
     from .web import Settings, create_app
     from .web.uploads import MB, Limits
 
-    if host not in ("127.0.0.1", "localhost", "::1") and not token:
-        err(f"注意：{host} 上的页面局域网内任何人都能打开；如需限制，请加 --token 口令")
     settings = Settings(host, port, data.resolve() if data else None, token, jobs or default_jobs(),
                         Limits(max_file_mb * MB, max_request_mb * MB, seconds=seconds))
+    if settings.hosts is None and not token:  # not this machine alone
+        err(f"注意：{host} 上的页面局域网内任何人都能打开；如需限制，请加 --token 口令")
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/" + (f"?token={token}" if token else "")
     typer.echo(f"网页已启动：{address}（按 Ctrl-C 停止）")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
