@@ -17,6 +17,7 @@ from pydantic import Field
 from .errors import InputError, Problem, in_file_order
 from .loading import source_of, validated
 from .model import Model, ReportBase
+from .text import clean_text
 from .yamlio import load_file
 
 # What a layout may name, each with the title the form prints unless the layout gives its own.
@@ -146,13 +147,18 @@ def resolve(spec: str, folder: Path | None = None) -> FormLayout:
     name = _named(spec.strip())
     if name is not None:
         return builtin(name)
-    path = Path(spec)
-    if folder is not None:
-        path = (folder / path).resolve()
-        if not path.is_relative_to(folder.resolve()):
-            raise InputError(f"自评表样式文件“{spec}”不在报告所在的文件夹内；请把样式文件放在报告旁边，或用 --form 指定")
-    if not path.is_file():
-        raise InputError(f"找不到自评表样式“{spec}”：既不是内置样式（{choices()}），也不是样式文件")
+    missing = f"找不到自评表样式“{clean_text(spec)}”：既不是内置样式（{choices()}），也不是样式文件"
+    try:  # a name no disk can hold (a NUL, too long) is simply not a file
+        path = Path(spec)
+        if folder is not None:
+            path = (folder / path).resolve()
+            if not path.is_relative_to(folder.resolve()):
+                raise InputError(f"自评表样式文件“{spec}”不在报告所在的文件夹内；请把样式文件放在报告旁边，或用 --form 指定")
+        found = path.is_file()
+    except (ValueError, OSError):
+        found = False
+    if not found:
+        raise InputError(missing)
     return load_layout(path)
 
 

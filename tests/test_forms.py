@@ -190,6 +190,15 @@ def test_unknown_layout_name_is_located(tmp_path, local):
                                "yitihua（一体化系统导出）），也不是样式文件")
 
 
+@pytest.mark.parametrize("name", ["\0", "x" * 5000])
+def test_a_layout_name_no_disk_can_hold_is_not_found(tmp_path, local, name):
+    local["settings"]["form_layout"] = name
+    with pytest.raises(rt.UserError) as info:
+        rt.validate(rt.load(write(tmp_path, local)))
+    [problem] = info.value.problems  # a message at the field, not a ValueError from the file system
+    assert problem.dotted == "settings.form_layout" and problem.message.startswith("找不到自评表样式")
+
+
 def test_cli_form_option(tmp_path, local):
     src = write(tmp_path, local)
     result = runner.invoke(app, ["annex", str(src), "--only", "self_eval_form", "-f", "md", "-o", str(tmp_path / "o"),
