@@ -308,6 +308,20 @@ def test_a_task_is_timed_from_when_a_worker_takes_it_not_while_it_waits():
         workers.close()
 
 
+def test_a_worker_slow_to_start_does_not_use_up_the_first_task_s_time():
+    import asyncio
+    import time as clock
+    from functools import partial
+
+    from reporttool.web.pool import Workers
+
+    workers = Workers(1, seconds=1.0, start=partial(clock.sleep, 1.5))  # a start as slow as a loaded machine's
+    try:
+        assert asyncio.run(workers.run(clock.sleep, 0.3)) is None
+    finally:
+        workers.close()
+
+
 @needs_office
 def test_a_report_and_its_annexes_as_pdf(client):
     assert 'value="pdf"' in client.get("/draft").text  # offered only where the office suite is

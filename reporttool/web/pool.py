@@ -11,6 +11,8 @@ from typing import Any, Callable
 
 from ..errors import UserError
 
+START_SECONDS = 120  # imports and template compilation of a worker on a loaded machine
+
 
 def _start() -> None:
     from .. import batch
@@ -24,8 +26,8 @@ def _ready() -> None:
 
 
 class Workers:
-    def __init__(self, size: int, seconds: float):
-        self.size, self.seconds = size, seconds
+    def __init__(self, size: int, seconds: float, start: Callable[[], None] = _start):
+        self.size, self.seconds, self.start = size, seconds, start
         self.pool = self._new()
         self.slots = asyncio.Semaphore(size)  # a task's time counts from when a worker takes it, not while it queues
 
@@ -33,13 +35,23 @@ class Workers:
         # the server has threads (event loop, uploads); forking it would copy their locks and pipes
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"  # Windows: spawn
         context = multiprocessing.get_context(method)
-        pool = ProcessPoolExecutor(max_workers=self.size, initializer=_start, mp_context=context)
-        for _ in range(self.size):
-            pool.submit(_ready)
+        pool = ProcessPoolExecutor(max_workers=self.size, initializer=self.start, mp_context=context)
+        self.started = [pool.submit(_ready) for _ in range(self.size)]
         return pool
+
+    async def _started(self) -> None:
+        """Wait until the pool's workers have started and compiled: a start on a busy machine is not the task's time."""
+        if all(f.done() and f.exception() is None for f in self.started):
+            return
+        try:
+            await asyncio.wait_for(asyncio.gather(*map(asyncio.wrap_future, self.started)), START_SECONDS)
+        except (asyncio.TimeoutError, BrokenProcessPool):
+            self._renew(self.pool)
+            raise UserError("处理进程未能启动，请重试；如仍出错，请告知管理员") from None
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         async with self.slots:
+            await self._started()
             pool = self.pool
             try:
                 future = pool.submit(fn, *args)
