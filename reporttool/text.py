@@ -16,6 +16,8 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _MD_LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.M)
 
 def clean_text(value: str, keep_breaks: bool = False) -> str:
+    if value.isprintable():  # no control, surrogate or noncharacter: the common case, in C
+        return value
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if keep_breaks:
         return _INVALID_KEEP_BREAK.sub("", value)

@@ -27,6 +27,16 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Loader(_Base):
     """SafeLoader that reads numbers exactly as typed: floats as Decimal, no YAML 1.1 octal or base 60."""
 
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        # PyYAML's resolve, less what a safe loader never has (path and wildcard resolvers): libyaml calls it per node
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
 
 class TypedInt(int):
     """A whole number that remembers how it was typed (0100), for a text field that got a number."""
@@ -72,10 +82,10 @@ _FOLDED_SPACE = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-
 
 
 def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    value = loader.construct_scalar(node)
+    value = node.value
     if node.style == ">" or (not node.style and node.start_mark.line != node.end_mark.line):
         value = _FOLDED_SPACE.sub("", value)  # folding joins lines with a space; Chinese has none
-    return value.translate(UNSHIELD)
+    return value.translate(UNSHIELD) if getattr(loader, "shielded", True) else value
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -213,52 +223,90 @@ def _yaml_problem(exc: yaml.YAMLError, file: str) -> Problem:
                    extra={"detail": said.strip()})  # the parser's own words, for --json
 
 
-def _walk(node: yaml.Node, path: tuple, src: Source, problems: list[Problem], budget: list[int],
-          open_nodes: set[int]) -> None:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise InputError(
-            "输入文件过大或锚点（&/*）引用层层展开过多，已拒绝读取",
-            [Problem(message=f"数据项超过 {MAX_NODES} 个（锚点与别名展开后计），请拆分文件或减少别名的嵌套使用",
-                     file=src.file, line=node.start_mark.line + 1, rule="yaml.size")])
-    if len(path) > MAX_DEPTH:
-        raise InputError("输入文件嵌套过深", [Problem(
-            message=f"数据嵌套超过 {MAX_DEPTH} 层，请检查缩进", file=src.file, line=node.start_mark.line + 1,
-            rule="yaml.depth")])
-    if id(node) in open_nodes:
-        raise InputError("别名引用了自身", [Problem(
-            message="别名（*）引用了包含它自己的锚点（&），数据会无限展开；请直接写出数据",
-            file=src.file, line=node.start_mark.line + 1, column=node.start_mark.column + 1, rule="yaml.alias_loop")])
-    if isinstance(node, yaml.MappingNode):
-        open_nodes.add(id(node))
+_STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_SCALARS = {tag: _Loader.yaml_constructors[tag] for tag in (
+    _STR, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp")}
+
+
+class _Reader:
+    """One pass over the composed nodes: bounds, key checks and positions, building the values as it goes.
+
+    The plain tags are built here (PyYAML's generic constructor costs more than the whole walk); any
+    other tag is built by the loader, and a failure there is raised only when the keys were all right.
+    """
+
+    def __init__(self, loader: _Loader, src: Source):
+        self.loader, self.src = loader, src
+        self.problems: list[Problem] = []
+        self.failed: yaml.YAMLError | None = None
+        self.budget = MAX_NODES
+        self.open: set[int] = set()
+
+    def guard(self, node: yaml.Node, path: tuple) -> None:
+        self.budget -= 1
+        if self.budget < 0:
+            raise InputError(
+                "输入文件过大或锚点（&/*）引用层层展开过多，已拒绝读取",
+                [Problem(message=f"数据项超过 {MAX_NODES} 个（锚点与别名展开后计），请拆分文件或减少别名的嵌套使用",
+                         file=self.src.file, line=node.start_mark.line + 1, rule="yaml.size")])
+        if len(path) > MAX_DEPTH:
+            raise InputError("输入文件嵌套过深", [Problem(
+                message=f"数据嵌套超过 {MAX_DEPTH} 层，请检查缩进", file=self.src.file, line=node.start_mark.line + 1,
+                rule="yaml.depth")])
+        if id(node) in self.open:
+            raise InputError("别名引用了自身", [Problem(
+                message="别名（*）引用了包含它自己的锚点（&），数据会无限展开；请直接写出数据", file=self.src.file,
+                line=node.start_mark.line + 1, column=node.start_mark.column + 1, rule="yaml.alias_loop")])
+
+    def read(self, node: yaml.Node, path: tuple) -> Any:
+        self.guard(node, path)
+        if isinstance(node, yaml.ScalarNode):
+            build = _SCALARS.get(node.tag)
+            return build(self.loader, node) if build else self.other(node)
+        self.open.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            out = self.mapping(node, path)
+        else:
+            out = []
+            for i, item in enumerate(node.value):
+                self.src.positions[path + (i,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                out.append(self.read(item, path + (i,)))
+        self.open.discard(id(node))
+        return out if node.tag in (_SEQ, _MAP) else self.other(node)
+
+    def mapping(self, node: yaml.MappingNode, path: tuple) -> dict:
+        out: dict[str, Any] = {}
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             line, col = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(message="YAML 语法错误：字段名不能是列表或映射", path=path, file=src.file,
-                                        line=line, column=col, rule="yaml.key"))
+                self.problem("YAML 语法错误：字段名不能是列表或映射", path, line, col, "yaml.key")
                 continue
-            if key_node.tag != "tag:yaml.org,2002:str":
-                problems.append(Problem(
-                    message=f"字段名应为英文字段名（如 name），这里是“{key_node.value or '空'}”：数字、日期、true/false "
-                            "和空值不能作字段名", path=path, file=src.file, line=line, column=col, rule="yaml.key"))
+            if key_node.tag != _STR:
+                self.problem(f"字段名应为英文字段名（如 name），这里是“{key_node.value or '空'}”：数字、日期、true/false "
+                             "和空值不能作字段名", path, line, col, "yaml.key")
                 continue
             key = key_node.value
             if key in seen:
-                problems.append(Problem(
-                    message=f"字段“{key}”重复出现（第 {seen[key]} 行和第 {line} 行），后一个会覆盖前一个，请合并或删除其一",
-                    path=path + (key,), file=src.file, line=line, column=col, rule="yaml.duplicate_key"))
+                self.problem(f"字段“{key}”重复出现（第 {seen[key]} 行和第 {line} 行），后一个会覆盖前一个，请合并或删除其一",
+                             path + (key,), line, col, "yaml.duplicate_key")
                 continue
             seen[key] = line
-            src.positions[path + (key,)] = (line, col)
-            _walk(value_node, path + (key,), src, problems, budget, open_nodes)
-        open_nodes.discard(id(node))
-    elif isinstance(node, yaml.SequenceNode):
-        open_nodes.add(id(node))
-        for i, item in enumerate(node.value):
-            src.positions[path + (i,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _walk(item, path + (i,), src, problems, budget, open_nodes)
-        open_nodes.discard(id(node))
+            self.src.positions[path + (key,)] = (line, col)
+            out[_construct_str(self.loader, key_node)] = self.read(value_node, path + (key,))
+        return out
+
+    def problem(self, message: str, path: tuple, line: int, col: int, rule: str) -> None:
+        self.problems.append(Problem(message=message, path=path, file=self.src.file, line=line, column=col, rule=rule))
+
+    def other(self, node: yaml.Node) -> Any:
+        """A tag other than the plain ones (!!set, !!binary, an unknown one): the loader's own constructor."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.failed = self.failed or exc
+            return None
 
 
 def loads(text: str, file: str = "<输入>") -> tuple[Any, Source]:
@@ -271,16 +319,18 @@ def loads(text: str, file: str = "<输入>") -> tuple[Any, Source]:
         raise InputError(f"YAML 写法有 {len(scanned.errors)} 处错误", scanned.errors)
     src = Source(file=file, warnings=scanned.warnings, escapes="\\" in scanned.text)
     loader = _Loader(scanned.text)
+    loader.shielded = scanned.shielded
     try:
         node = loader.get_single_node()
         if node is None:
             raise InputError("输入文件为空", [Problem(message="文件中没有任何内容，请参照 `reporttool new` 生成的模板填写", file=file, line=1, column=1)])
-        problems: list[Problem] = []
         src.positions[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        _walk(node, (), src, problems, [MAX_NODES], set())
-        if problems:
-            raise InputError("输入文件的字段名有误", problems)
-        data = loader.construct_document(node)
+        reader = _Reader(loader, src)
+        data = reader.read(node, ())
+        if reader.problems:
+            raise InputError("输入文件的字段名有误", reader.problems)
+        if reader.failed:
+            raise reader.failed
     except yaml.YAMLError as exc:
         raise InputError("无法解析 YAML", [_yaml_problem(exc, file)]) from None
     except RecursionError:

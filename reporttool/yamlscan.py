@@ -16,6 +16,7 @@ from .errors import WARNING, Problem
 # Line separators YAML honours but editors do not: kept out of the parser's sight, restored in values.
 SHIELD = {"\u2028": "\ue028", "\u2029": "\ue029", "\x85": "\ue085"}
 UNSHIELD = str.maketrans({v: k for k, v in SHIELD.items()})
+_SHIELDING = str.maketrans(SHIELD)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_FLOW_DEPTH = 50      # [ and { nested deeper than this are refused (libyaml crashes near 50,000)
 MAX_INDENT = 200         # columns of indentation: about 100 nested blocks
@@ -33,6 +34,7 @@ _CUT_COMMENT = re.compile(r"\S (#\S.*)$")
 @dataclass
 class Scan:
     text: str
+    shielded: bool = False  # whether the text held a line separator now shielded (values restore it)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -98,7 +100,10 @@ def scan(text: str, file: str) -> Scan:
         why = "{" in raw and _flow_slip(raw)
         if why:
             error(n, raw.index("{") + 1, why)
-    out.text = "\n".join(lines).translate(str.maketrans(SHIELD))
+    out.text = "\n".join(lines) if controls else text
+    out.shielded = any(c in out.text for c in SHIELD)
+    if out.shielded:
+        out.text = out.text.translate(_SHIELDING)
     return out
 
 
@@ -143,14 +148,19 @@ def _closing_quote(value: str) -> int | None:
     return None
 
 
+_FLOW_MAP = re.compile(r"\{([^{}\[\]\"']*)\}")
+_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*:( |$)")
+_FLOW_MARKS = re.compile(r"[\"'#\[\]{}]")  # the only characters that change the bracket count
+
+
 def _flow_slip(line: str) -> str | None:
     """A one-line {key: value, …} whose text holds a comma or colon of its own."""
-    m = re.search(r"\{([^{}\[\]\"']*)\}", line)
+    m = _FLOW_MAP.search(line)
     if not m:
         return None
     for part in m.group(1).split(","):
         part = part.strip()
-        if part and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*:( |$)", part):
+        if part and not _FLOW_KEY.match(part):
             return ("花括号 {…} 里的文字含有英文逗号或冒号，被拆成了多个字段；请给这段文字加引号，"
                     "或改用每个字段一行的写法")
         if part.count(": ") > 1:
@@ -163,7 +173,9 @@ def _flow_depth(line: str, depth: int) -> tuple[int, int]:
     if not _BRACKETS.search(line):
         return depth, depth
     quote, deepest = None, depth
-    for i, c in enumerate(line):
+    for m in _FLOW_MARKS.finditer(line):
+        i = m.start()
+        c = line[i]
         if quote:
             if c == quote:
                 quote = None

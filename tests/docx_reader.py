@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from docx import Document
 from docx.oxml.ns import qn
 
+from reporttool.formats.docx import well_formed
+
 
 @dataclass
 class Docx:
@@ -65,7 +67,18 @@ def _style_east_asian(style) -> str | None:
 
 
 def read_docx(raw: bytes) -> Docx:
+    assert_well_formed(raw)
     return Docx(Document(io.BytesIO(raw)), raw)
+
+
+def assert_well_formed(raw: bytes) -> None:
+    """Every XML part parses strictly (namespaces checked): what Word needs to open the file at all.
+
+    Our own templates' output is checked here, not at each render (a user's is checked as it renders)."""
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels")):
+                well_formed(z.read(name), name)
 
 
 def md_headings(md: str) -> list[tuple[int, str]]:

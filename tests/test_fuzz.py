@@ -7,12 +7,10 @@ traceback, no partial file. REPORTTOOL_FUZZ_EXAMPLES sets the total number of ca
 from __future__ import annotations
 
 import copy
-import io
 import os
 import tempfile
 
 import yaml
-from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +18,7 @@ import reporttool as rt
 from reporttool.document import title_lines
 from reporttool.env import clean_text
 from tests.conftest import EXAMPLES, PROJECT_EXAMPLE, example_data
+from tests.docx_reader import read_docx
 
 TOTAL = int(os.environ.get("REPORTTOOL_FUZZ_EXAMPLES", "200"))
 SETTINGS = dict(deadline=None, database=None,
@@ -61,7 +60,7 @@ def exercise(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         written = rt.render(report, outdir=folder, force=True)
         assert sorted(os.listdir(folder)) == sorted([p.name for p in written] + [".reporttool"])
-        document = Document(io.BytesIO(written[0].read_bytes()))
+        document = read_docx(written[0].read_bytes()).doc
         assert document.paragraphs[0].text == "\n".join(title_lines(clean_text(rt.view(report).report_title)))
         assert written[1].read_text(encoding="utf-8").startswith("# ")
         try:

@@ -156,3 +156,18 @@ def test_fields_lists_what_a_template_can_read(kind, tmp_path):
     sections.write_text(sections.read_text(encoding="utf-8") + "\n{% macro probe() %}\n"
                         + "".join("{{ %s is defined }}" % p for p in scalars) + "\n{% endmacro %}\n", encoding="utf-8")
     assert runner.invoke(app, ["templates", "lint", str(folder)]).exit_code == 0
+
+
+def test_a_word_skin_whose_output_is_not_xml_is_refused_before_writing(exported, tmp_path):
+    # An {% if %} opened in a paragraph and closed in a table's cell drops the opening tags of the table.
+    skin = exported / "report.docx"
+    doc = Document(skin)
+    doc.add_paragraph("{% if false %}")
+    doc.add_table(1, 1).cell(0, 0).text = "{% endif %}"
+    doc.save(skin)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["render", str(DEPT_EXAMPLE), "--template", str(exported), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "word/document.xml 生成的 XML 无效" in result.stderr
+    assert not out.exists()
