@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from jinja2 import BaseLoader, Environment, StrictUndefined, Undefined
@@ -22,7 +23,11 @@ class TemplateOutputError(ValueError):
 def md_block(value: str) -> Markup:
     """A paragraph for Markdown: inline markers escaped, and no accidental heading or list."""
     text = md_escape(clean_text(value, keep_breaks=True))
-    return Markup(_MD_LINE_START.sub(r"\1\\\2", text).replace(LINE_BREAK, "<br>"))
+    return Markup(_MD_LINE_START.sub(_marker_escaped, text).replace(LINE_BREAK, "<br>"))
+
+
+def _marker_escaped(m: re.Match) -> str:
+    return m.group(1) + "\\" + m.group(2)
 
 
 class Strict(StrictUndefined):

@@ -28,8 +28,12 @@ def invalid_chars(value: str) -> list[str]:
     return sorted({f"U+{ord(c):04X}" for c in _INVALID_XML.findall(value.replace("\x0b", ""))})
 
 
+def _backslashed(m: re.Match) -> str:
+    return "\\" + m.group(1)
+
+
 def md_escape(value: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    return _MD_SPECIAL.sub(_backslashed, value)  # a function, not r"\\\1": re parses a template string at every call
 
 
 def xml_escape(value: str) -> str:

@@ -22,7 +22,7 @@ from xml.parsers import expat
 from lxml import etree
 from markupsafe import Markup
 
-from ..document import LINE_PITCH, TOC_LEVELS, Cell, Document, Heading, SectionBreak, Table, Toc
+from ..document import LINE_PITCH, TOC_LEVELS, Document, Heading, SectionBreak, Table, Toc
 from ..text import clean_text, xml_escape as escape
 from ..errors import TemplateProblem
 from . import OutputFormat
@@ -30,7 +30,7 @@ from .docx_look import TableLook, restore, unescape_tags
 
 TWIPS_PER_MM = 56.7
 _JINJA = re.compile(r"\{[{%]")
-_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\n\t\a\f]")
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\a\f]")
 _XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml|docProps/core\.xml")
 
 
@@ -67,28 +67,18 @@ def _keep_with_next(table: Table, r: int) -> bool:
             or any(c.text in TOTAL_LABELS for c in table.rows[r + 1] if not c.covered))
 
 
-def _cell(table: Table, col: int, cell: Cell, widths: list[int], keep: bool = False, head_row: bool = False,
-          look: TableLook = TableLook()) -> str:
-    span = cell.colspan
-    width = sum(widths[col:col + span])
-    props = [f'<w:tcW w:w="{width}" w:type="dxa"/>']
-    if span > 1:
-        props.append(f'<w:gridSpan w:val="{span}"/>')
-    if cell.rowspan > 1:
-        props.append('<w:vMerge w:val="restart"/>')
-    elif cell.covered == "v":
-        props.append("<w:vMerge/>")
-    props.append('<w:vAlign w:val="center"/>')
-    text = "" if cell.covered else cell.text
-    # a bold cell of a header row takes the header style; a bold total elsewhere is bold by itself
-    head = head_row and cell.bold
-    para = _para(text, look.head if head else look.text, table.align_of(col, cell), cell.bold and not head, table.size, keep)
-    return f"<w:tc><w:tcPr>{''.join(props)}</w:tcPr>{para}</w:tc>"
+def _cell_props(span: int, rowspan: int, covered: str | None, width: int) -> str:
+    merge = ('<w:vMerge w:val="restart"/>' if rowspan > 1 else "<w:vMerge/>" if covered == "v" else "")
+    return (f'<w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{f"<w:gridSpan w:val={chr(34)}{span}{chr(34)}/>" if span > 1 else ""}'
+            f'{merge}<w:vAlign w:val="center"/></w:tcPr>')
 
 
 def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
-    """A table in the template's styles; only what is data (spans, widths, bold totals, a form's own size) is direct."""
+    """A table in the template's styles; only what is data (spans, widths, bold totals, a form's own size) is direct.
+
+    A table is most of a report's Word time, so what is the same for every cell is written once here."""
     widths = [round(c.width_mm * TWIPS_PER_MM) for c in table.columns]
+    size = table.size
     out = []
     # the caption and unit line stay with the table
     if table.caption:
@@ -99,14 +89,38 @@ def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
     jc = f'<w:jc w:val="{_ALIGN[look.align]}"/>' if look.align else ""
     out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="{look.table}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>{jc}'
                f'<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
+    # what _para and _run write for a cell, by the few things that vary
+    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if size else ""
+    sized = f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else ""
+    run_open = {False: f"<w:r><w:rPr>{sized}</w:rPr>" if sized else "<w:r>", True: f"<w:r><w:rPr><w:b/><w:bCs/>{sized}</w:rPr>"}
+    aligns = {a: f'<w:jc w:val="{_ALIGN[a]}"/>' for a in _ALIGN}
+    props: dict[tuple, str] = {}
     for r, row in enumerate(table.rows):
+        head_row = r < table.header_rows
         # a landscape table's tall rows may run on to the next page rather than leave half a page empty
-        split = "" if table.landscape and r >= table.header_rows else "<w:cantSplit/>"
-        trpr = f"<w:trPr>{split}<w:tblHeader/></w:trPr>" if r < table.header_rows else f"<w:trPr>{split}</w:trPr>"
-        keep = _keep_with_next(table, r)
-        cells = "".join(_cell(table, c, cell, widths, keep, r < table.header_rows, look)
-                        for c, cell in enumerate(row) if cell.covered != "h")
-        out.append(f"<w:tr>{trpr}{cells}</w:tr>")
+        split = "" if table.landscape and not head_row else "<w:cantSplit/>"
+        trpr = f"<w:trPr>{split}<w:tblHeader/></w:trPr>" if head_row else f"<w:trPr>{split}</w:trPr>"
+        keep = "<w:keepNext/>" if _keep_with_next(table, r) else ""
+        cells = [f"<w:tr>{trpr}"]
+        for col, cell in enumerate(row):
+            covered = cell.covered
+            if covered == "h":
+                continue
+            key = (col, cell.colspan, cell.rowspan, covered)
+            tcpr = props.get(key)
+            if tcpr is None:
+                tcpr = props[key] = _cell_props(cell.colspan, cell.rowspan, covered, sum(widths[col:col + cell.colspan]))
+            # a bold cell of a header row takes the header style; a bold total elsewhere is bold by itself
+            head = head_row and cell.bold
+            align = cell.align or table.columns[col].align
+            text = "" if covered else cell.text
+            if text:
+                body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>' for part in clean_text(text).split("\n"))
+                text = f"{run_open[cell.bold and not head]}{body}</w:r>"
+            cells.append(f'<w:tc>{tcpr}<w:p><w:pPr><w:pStyle w:val="{look.head if head else look.text}"/>{keep}{line}'
+                         f'{aligns[align] if align else ""}</w:pPr>{text}</w:p></w:tc>')
+        cells.append("</w:tr>")
+        out.append("".join(cells))
     out.append("</w:tbl>")
     # An empty paragraph after the table keeps the following text from gluing onto it.
     out.append(f'<w:p><w:pPr><w:pStyle w:val="{look.text}"/></w:pPr></w:p>')
@@ -315,16 +329,32 @@ def _zip(members: list[_Member]) -> bytes:
     return b"".join(out) + directory + end
 
 
-_TEXT_WITH_BREAKS = re.compile(r"<w:t(?: [^>]*)?>([^<]*[\n\t][^<]*)</w:t>")
 _BREAK = {"\n": "<w:br/>", "\t": "<w:tab/>"}
+_PARAGRAPH_LINE = re.compile(r"\n(?=<w:p[ >])")  # put before each paragraph at compiling, for the block tags
+_BREAK_CHAR = re.compile(r"[\n\t]")
+
+
+def _split_text(text: str) -> str:
+    parts = re.split(r"([\n\t])", text)
+    return "".join(_BREAK[p] if p in _BREAK else f'<w:t xml:space="preserve">{p}</w:t>' for p in parts if p)
 
 
 def _breaks(xml: str) -> str:
-    """A line break or tab typed in a text (a title's two lines) as Word's own element, within the run."""
-    def split(m: re.Match) -> str:
-        parts = re.split(r"([\n\t])", m.group(1))
-        return "".join(_BREAK[p] if p in _BREAK else f'<w:t xml:space="preserve">{p}</w:t>' for p in parts if p)
-    return _TEXT_WITH_BREAKS.sub(split, xml)
+    """A line break or tab typed in a text (a title's two lines) as Word's own element, within the run.
+
+    Found from the few break characters outward, not by matching every <w:t> of the document."""
+    out, done = [], 0
+    found = _BREAK_CHAR.search(xml)
+    while found:
+        at = found.start()
+        opening = xml.rfind("<", 0, at)
+        closing = xml.find("<", at)
+        if (xml.startswith("<w:t", opening) and xml[opening + 4] in " >" and opening >= done
+                and xml.startswith("</w:t>", closing)):
+            out += [xml[done:opening], _split_text(xml[xml.index(">", opening) + 1:closing])]
+            done = closing + len("</w:t>")
+        found = _BREAK_CHAR.search(xml, max(at + 1, done))
+    return "".join(out) + xml[done:]
 
 
 def well_formed(data: bytes, name: str) -> None:
@@ -369,13 +399,14 @@ class CompiledDocx:
 
     def _render_part(self, name: str, context: dict) -> bytes:
         xml = self.templates[name].render(context)
-        xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
+        xml = _PARAGRAPH_LINE.sub("", xml)
         if "{_" in xml or "_}" in xml:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        if _LISTING.search(xml):
+        # a character test first: the pattern, tried at every <w:t>, costs more than the rest of this pass
+        if "\n" in xml or "\t" in xml:
             xml = _breaks(xml)
-            if _LISTING.search(xml):  # \a (new paragraph) or \f (page break): docxtpl's own pass
-                xml = self._tpl.resolve_listing(xml)
+        if ("\a" in xml or "\f" in xml) and _LISTING.search(xml):  # a new paragraph or page break: docxtpl's pass
+            xml = self._tpl.resolve_listing(xml)
         data = xml.encode("utf-8")
         if self.check:
             well_formed(data, name)
