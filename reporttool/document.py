@@ -90,6 +90,7 @@ def ems(text: str) -> float:
     return sum(1.0 if _wide(c) else 0.55 for c in text)
 
 
+@lru_cache(maxsize=8192)  # the same labels and figures recur in every table and every report
 def text_mm(text: str, size_pt: Decimal) -> Decimal:
     """How wide a line of text prints in a cell, its margins included."""
     return Decimal(repr(ems(text))) * size_pt * PT_MM + CELL_MARGINS_MM
@@ -155,15 +156,18 @@ def _greedy(shape: "Shape", widths: list, total: float) -> tuple[list, float, fl
     left = total - sum(widths)
     lines = shape.cell_lines(widths)
     cost = shape.cost(lines)
+    # a column's widenings change only when it or a column sharing a cell with it widened
+    steps = [shape.widenings(widths, j) for j in range(len(widths))]
     for _ in range(MOVES_PER_COLUMN * len(widths)):
         if left <= 1e-6:
             break
         best = None
         for j in range(len(widths)):
-            for grow in shape.breakpoints(widths, j, left):
-                widths[j] += grow
+            for grow in [step for step, exact in steps[j] if exact <= left][:3]:  # the three smallest that fit
+                before = widths[j]
+                widths[j] = before + grow
                 gain = (cost - shape.cost(shape.widened(widths, lines, j))) / grow
-                widths[j] -= grow
+                widths[j] = before  # restored exactly (adding and taking away a float may not)
                 if gain > 1e-9 and (best is None or gain > best[0]):
                     best = (gain, j, grow)
         if best is None:
@@ -173,6 +177,8 @@ def _greedy(shape: "Shape", widths: list, total: float) -> tuple[list, float, fl
         left -= grow
         lines = shape.widened(widths, lines, j)
         cost = shape.cost(lines)
+        for k in shape.linked[j] if j < len(shape.linked) else (j,):
+            steps[k] = shape.widenings(widths, k)
     return widths, left, cost
 
 
@@ -209,6 +215,19 @@ ROW_PADDING_MM = Decimal("0.3")  # borders per row
 WRAP_MARGINS_MM = Decimal("2.9")  # what a cell's margins take from a wrapping line (measured on LibreOffice's pages)
 
 
+@lru_cache(maxsize=65536)  # each type size asks again for the same cells
+def _fewest_chars(ems: tuple[float, ...], lines: int) -> int:
+    """The fewest characters a line at which text of these lines' ems fits in ``lines`` lines."""
+    low, high = 1, max(1, math.ceil(max(ems)))
+    while low < high:
+        mid = (low + high) // 2
+        if sum(math.ceil(e / mid - 1e-9) for e in ems) <= lines:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
 class Shape:
     """A table's cells as their text measures, to tell how many lines each row takes at given widths (fast: floats)."""
 
@@ -217,20 +236,43 @@ class Shape:
         self.size, self.rows, self.thorough = size, len(rows), thorough
         em = size * PT_MM
         self.cells = [(r, c, cell.colspan, cell.rowspan,
-                       [ems(line) for line in cell.text.split("\n")])
+                       tuple(ems(line) for line in cell.text.split("\n")))
                       for r, row in enumerate(rows) for c, cell in enumerate(row) if not cell.covered and cell.text]
         self.em, self.margins = float(em), float(WRAP_MARGINS_MM)
         width = max((c + span for _r, c, span, _rs, _e in self.cells), default=0)
         self.touching = [[i for i, (_r, c, span, _rs, _e) in enumerate(self.cells) if c <= j < c + span]
                          for j in range(width)]
+        self.rowspans = [(r, rowspan) for r, _c, _s, rowspan, _e in self.cells]
+        self.linked = [sorted({k for i in cells for k in range(self.cells[i][1], self.cells[i][1] + self.cells[i][2])} | {j})
+                       for j, cells in enumerate(self.touching)]
+        self._known: dict[tuple[int, float], int] = {}  # (cell, characters a line) -> its lines
+        self._steps: dict[tuple[int, float], list] = {}  # (cell, its width) -> where it loses a line
+        # the cells over each column, grouped by the columns they span (each group shares its line length)
+        self.groups: list[list[tuple[int, int, list[int]]]] = []
+        for cells in self.touching:
+            spans: dict[tuple[int, int], list[int]] = {}
+            for i in cells:
+                spans.setdefault((self.cells[i][1], self.cells[i][2]), []).append(i)
+            self.groups.append([(c, span, members) for (c, span), members in spans.items()])
 
+    # The layout search calls these a few hundred thousand times a report: plain loops, no generator or max().
     def _lines(self, i: int, widths: list) -> int:
         _r, c, span, _rs, ems = self.cells[i]
-        return sum(max(1, math.ceil(e / self.per_line(widths, c, span) - 1e-9)) for e in ems)
+        per_line = self.per_line(widths, c, span)
+        known = self._known.get((i, per_line))
+        if known is None:
+            known = 0
+            for e in ems:
+                n = math.ceil(e / per_line - 1e-9)
+                known += n if n > 1 else 1
+            self._known[(i, per_line)] = known
+        return known
 
     def per_line(self, widths: list, c: int, span: int) -> float:
         """Characters a line holds: whole characters only, a CJK character never squeezes into what is left."""
-        return max(1.0, math.floor((float(sum(widths[c:c + span])) - self.margins) / self.em + 0.05))
+        width = float(widths[c] if span == 1 else sum(widths[c:c + span]))
+        n = math.floor((width - self.margins) / self.em + 0.05)
+        return n if n > 1 else 1.0
 
     def cell_lines(self, widths: list) -> list[int]:
         return [self._lines(i, widths) for i in range(len(self.cells))]
@@ -238,10 +280,15 @@ class Shape:
     def lines(self, widths: list, cell_lines: list[int] | None = None) -> list[int]:
         """Lines per row: each row as tall as its most wrapped cell, a merged cell's lines shared over its rows."""
         out = [1] * self.rows
-        for (r, _c, _s, rowspan, _e), need in zip(self.cells, cell_lines or self.cell_lines(widths)):
-            last = r + rowspan - 1
-            have = out[last] if rowspan == 1 else sum(out[r:last + 1])
-            out[last] += max(0, need - have)
+        for (r, rowspan), need in zip(self.rowspans, cell_lines or self.cell_lines(widths)):
+            if rowspan == 1:
+                if need > out[r]:
+                    out[r] = need
+            else:
+                last = r + rowspan - 1
+                have = sum(out[r:last + 1])
+                if need > have:
+                    out[last] += need - have
         return out
 
     def height_mm(self, widths: list) -> Decimal:
@@ -255,48 +302,67 @@ class Shape:
     def widened(self, widths: list, cell_lines: list[int], col: int) -> list[int]:
         """The cells' lines once column ``col`` has its new width (only the cells over it change)."""
         out = list(cell_lines)
-        for i in self.touching[col] if col < len(self.touching) else ():
-            out[i] = self._lines(i, widths)
+        known, cells = self._known, self.cells
+        for c, span, members in self.groups[col] if col < len(self.groups) else ():
+            per_line = self.per_line(widths, c, span)
+            for i in members:
+                lines = known.get((i, per_line))
+                if lines is None:
+                    lines = 0
+                    for e in cells[i][4]:
+                        n = math.ceil(e / per_line - 1e-9)
+                        lines += n if n > 1 else 1
+                    known[(i, per_line)] = lines
+                out[i] = lines
         return out
 
     def even_lines(self, floor: list, total: float) -> list:
         """The narrowest widths (from ``floor``) at which no cell takes more than L lines a row, for the fewest
         L the total width allows; ``floor`` itself when no L fits."""
-        def chars(ems: list, lines: int) -> int:  # the fewest characters a line that fit in this many lines
-            low, high = 1, max(1, math.ceil(max(ems)))
-            while low < high:
-                mid = (low + high) // 2
-                if sum(math.ceil(e / mid - 1e-9) for e in ems) <= lines:
-                    high = mid
-                else:
-                    low = mid + 1
-            return low
-
+        chars = _fewest_chars
         alone = [(c, rowspan, ems) for _r, c, span, rowspan, ems in self.cells if span == 1]
         most = max((sum(math.ceil(e - 1e-9) for e in ems) for _c, _rs, ems in alone), default=1)
-        for lines in range(1, most + 1):
+
+        def at(lines: int) -> list:
             widths = list(floor)
             for c, rowspan, ems in alone:
                 if c < len(widths):
                     widths[c] = max(widths[c], chars(ems, lines * rowspan) * self.em + self.margins + 0.05)
-            if sum(widths) <= total:
-                return widths
-        return list(floor)
+            return widths
 
-    def breakpoints(self, widths: list, col: int, most: float, count: int = 3) -> list[float]:
-        """The few smallest widenings of column ``col`` (up to ``most`` mm) that take a line off one of its cells."""
-        found = set()
-        for i in self.touching[col] if col < len(self.touching) else ():
-            _r, c, span, _rs, ems = self.cells[i]
+        # more lines never need more width, so the fewest that fit are found by halving (a long text has hundreds)
+        if sum(at(most)) > total:
+            return list(floor)
+        low, high = 1, most
+        while low < high:
+            mid = (low + high) // 2
+            if sum(at(mid)) <= total:
+                high = mid
+            else:
+                low = mid + 1
+        return at(low)
+
+    def widenings(self, widths: list, col: int) -> list[tuple[float, float]]:
+        """The widenings of column ``col`` that take a line off one of its cells, smallest first:
+        (the widening to 0.01 mm, the least exact widening that rounds to it)."""
+        found: dict[float, float] = {}
+        for c, span, members in self.groups[col] if col < len(self.groups) else ():
             width = float(sum(widths[c:c + span]))
             per_line = self.per_line(widths, c, span)
-            for e in ems:
-                lines = math.ceil(e / per_line - 1e-9)
-                if lines > 1:
-                    grow = math.ceil(e / (lines - 1) - 1e-9) * self.em + self.margins - width + 0.05
-                    if 0 < grow <= most:
-                        found.add(round(grow, 2))
-        return sorted(found)[:count]
+            for i in members:
+                steps = self._steps.get((i, width))
+                if steps is None:
+                    steps = self._steps[(i, width)] = []
+                    for e in self.cells[i][4]:
+                        lines = math.ceil(e / per_line - 1e-9)
+                        if lines > 1:
+                            grow = math.ceil(e / (lines - 1) - 1e-9) * self.em + self.margins - width + 0.05
+                            if grow > 0:
+                                steps.append(grow)
+                for grow in steps:
+                    step = round(grow, 2)
+                    found[step] = min(grow, found.get(step, grow))
+        return sorted(found.items())
 
 
 def height_mm(rows: list[list[Cell]], widths: list[float], size: Decimal) -> Decimal:

@@ -37,7 +37,12 @@ class Strict(StrictUndefined):
 
 
 def _finalizer(flavor: Flavor):
+    keep_breaks, markdown = flavor == "text", flavor == "markdown"
+
     def finalize(value: Any) -> Any:
+        if type(value) is str:  # most of what a template prints: the checks below cannot apply
+            value = clean_text(value, keep_breaks)
+            return md_escape(value) if markdown else value
         if value is None:
             raise TemplateOutputError("模板输出了空值（None）：请先判断该字段是否填写")
         if isinstance(value, Undefined):
@@ -50,8 +55,8 @@ def _finalizer(flavor: Flavor):
             raise TemplateOutputError(f"模板只能输出文字和数字，不能输出{_what(value)}")
         if not isinstance(value, str):
             return value
-        value = clean_text(value, keep_breaks=(flavor == "text"))
-        return md_escape(value) if flavor == "markdown" else value
+        value = clean_text(value, keep_breaks)
+        return md_escape(value) if markdown else value
     return finalize
 
 
