@@ -12,7 +12,7 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -205,6 +205,8 @@ def run(jobs: list[Job], opts: Options, workers: int, progress: Callable[[Outcom
         except KeyboardInterrupt:
             interrupted = True
     else:
+        from concurrent.futures import ProcessPoolExecutor  # only a pool needs multiprocessing: not loaded for one file
+
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_init)
         futures: dict[Future, int] = {}
         try:

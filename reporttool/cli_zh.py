@@ -8,8 +8,11 @@ Chinese output.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
 import re
-from typing import Any
+import sys
+from typing import Any, Callable
 
 PANEL_TITLES = {
     "ARGUMENTS_PANEL_TITLE": "参数", "OPTIONS_PANEL_TITLE": "选项", "COMMANDS_PANEL_TITLE": "命令",
@@ -43,15 +46,52 @@ def _module(*names: str) -> Any:
     return None
 
 
+def _panels(rich: Any) -> None:
+    for name, text in PANEL_TITLES.items():
+        if hasattr(rich, name):
+            setattr(rich, name, text)
+    highlighter = getattr(rich, "OptionHighlighter", None)
+    if highlighter is not None:
+        highlighter.highlights = [h.replace("Usage: ", "用法：") for h in highlighter.highlights]
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Patches a module as it is first imported: typer imports its rich help (a sixth of a cold
+    command's start) only to print help or an error, and so should we."""
+
+    def __init__(self, name: str, patch: Callable[[Any], None]):
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, self.patch
+
+        class Patching(importlib.abc.Loader):
+            def create_module(self, spec: Any) -> Any:
+                return loader.create_module(spec)
+
+            def exec_module(self, module: Any) -> None:
+                loader.exec_module(module)
+                patch(module)
+
+        spec.loader = Patching()
+        return spec
+
+
+def when_imported(name: str, patch: Callable[[Any], None]) -> None:
+    if name in sys.modules:
+        patch(sys.modules[name])
+    elif not any(isinstance(f, _PatchOnImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _PatchOnImport(name, patch))
+
+
 def install() -> None:
-    rich = _module("typer.rich_utils")
-    if rich is not None:
-        for name, text in PANEL_TITLES.items():
-            if hasattr(rich, name):
-                setattr(rich, name, text)
-        highlighter = getattr(rich, "OptionHighlighter", None)
-        if highlighter is not None:
-            highlighter.highlights = [h.replace("Usage: ", "用法：") for h in highlighter.highlights]
+    when_imported("typer.rich_utils", _panels)
     formatting = _module("typer._click.formatting", "click.formatting")
     exceptions = _module("typer._click.exceptions", "click.exceptions")
     if formatting is not None and hasattr(formatting, "HelpFormatter"):

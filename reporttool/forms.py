@@ -48,8 +48,9 @@ class FundsBlock(Model):
     rows: tuple[Literal[tuple(FUNDS_ROWS)], ...] = Field(
         ("total", "sources"), title="行", description="从上到下：" + "、".join(f"{k}（{v}）" for k, v in FUNDS_ROWS.items()),
         min_length=1, max_length=3)
+    # default={} (copied for each object), not default_factory=dict: see outline.Block
     titles: dict[Literal[tuple(FUNDS_COLUMNS)], str] = Field(
-        default_factory=dict, title="列标题", description="改写列标题，如 spent: 预算执行数")
+        default={}, title="列标题", description="改写列标题，如 spent: 预算执行数")
 
 
 class IndicatorsBlock(Model):
@@ -57,7 +58,7 @@ class IndicatorsBlock(Model):
         title="列", description="一级、二级、三级指标之后从左到右：" + "、".join(f"{k}（{v}）" for k, v in INDICATOR_COLUMNS.items()),
         min_length=1, max_length=7)
     titles: dict[Literal[tuple(INDICATOR_COLUMNS)], str] = Field(
-        default_factory=dict, title="列标题", description="改写列标题，如 weight: 权重")
+        default={}, title="列标题", description="改写列标题，如 weight: 权重")
 
 
 class FormLayout(Model):
@@ -75,7 +76,7 @@ class FormLayout(Model):
         ("total", "grade"), title="表尾", description="从上到下：" + "、".join(f"{k}（{v}）" for k, v in FOOTER_ROWS.items()),
         max_length=4)
     titles: dict[Literal[tuple(HEADER_FIELDS) + tuple(FOOTER_ROWS)], str] = Field(
-        default_factory=dict, title="名称", description="改写表头项或表尾行的名称，如 term: 项目属性")
+        default={}, title="名称", description="改写表头项或表尾行的名称，如 term: 项目属性")
 
 
 def _repeats(data: Any, src: Any) -> list[Problem]:

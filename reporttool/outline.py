@@ -18,6 +18,8 @@ from .view import SPECS, ListOf, report_view_class, view
 from .yamlio import load_file
 
 
+# Empty lists as default=[] (pydantic copies them for each object): default_factory=list has pydantic read
+# the builtin's signature, which compiles Python's tokenizer (a twentieth of a command's start).
 class Block(Model):
     text: Optional[str] = Field(None, title="文字块", description="sections.j2 中生成段落的宏名")
     table: Optional[str] = Field(None, title="表格", description="表格名称")
@@ -32,16 +34,16 @@ class Block(Model):
 class Section(Model):
     id: str = Field(title="章节标识", description="唯一的英文标识")
     title: str = Field(title="章节标题", description="不含序号的标题，序号按位置自动生成")
-    synonyms: list[str] = Field(default_factory=list, title="同义标题", description="检查他人报告时视为同一章节的标题")
+    synonyms: list[str] = Field(default=[], title="同义标题", description="检查他人报告时视为同一章节的标题")
     required: bool = Field(True, title="必备章节", description="缺少所需数据时报错（true）或省略本章节（false）")
     required_if: Optional[str] = Field(None, title="必备条件", description="数据路径：只有该数据存在时本章节才必备（如 scored：有评分表的报告）；检查他人报告时仍视为必备")
     numbered: bool = Field(True, title="编号", description="是否生成序号（如“摘要”不编号）")
     when: Optional[str] = Field(None, title="所需数据", description="章节所依赖的数据路径，如 procurement；为空或未填写即视为缺少")
-    body: list[Block] = Field(default_factory=list, title="正文", description="依次生成的段落和表格")
+    body: list[Block] = Field(default=[], title="正文", description="依次生成的段落和表格")
     each: Optional[str] = Field(None, title="逐项生成", description="列表数据路径：每一项生成一个下级章节")
     item_title: str = Field("title", title="下级标题字段", description="逐项生成时用作标题的字段")
     item_body: Optional[str] = Field(None, title="下级正文宏", description="逐项生成时每项正文的宏名")
-    children: list["Section"] = Field(default_factory=list, title="下级章节", description="固定的下级章节")
+    children: list["Section"] = Field(default=[], title="下级章节", description="固定的下级章节")
 
 
 MAX_DEPTH = 5  # 一、 （一） 1. （1） ①
@@ -51,7 +53,7 @@ class Outline(Model):
     kind: str = Field(title="报告类型", description="dept_self、project_self、key_eval")
     name: str = Field(title="报告类型名称", description="如 部门整体支出绩效自评报告")
     sections: list[Section] = Field(title="章节", description="一级章节列表", min_length=1)
-    annexes: list[str] = Field(default_factory=list, title="附件", description="正文之后依次附上的附件表格（无数据的自动省略）")
+    annexes: list[str] = Field(default=[], title="附件", description="正文之后依次附上的附件表格（无数据的自动省略）")
     toc: bool = Field(False, title="目录", description="报告未填 settings.toc 时是否在标题之后列出目录（长报告宜列）")
 
     def walk(self, sections: list[Section] | None = None) -> Iterator[Section]:
