@@ -376,7 +376,7 @@ def _too_tight(needs: list[Need], widths: list[Decimal], size: Decimal) -> bool:
     return any(w < least < n.want for n, w in zip(needs, widths))
 
 
-FIT_CACHE = 512  # tables whose layout is kept: a report re-rendered lays its tables out once
+FIT_CACHE = 512  # tables whose layout is kept: a report re-rendered lays its tables out once (0: none kept)
 _FITTED: dict = {}
 
 
@@ -387,6 +387,8 @@ def cells_key(rows: list[list[Cell]]) -> tuple:
 
 def laid_out_once(key: tuple, compute: Callable[[], Any]) -> Any:
     """A layout computed once for the same content (the oldest forgotten past FIT_CACHE)."""
+    if not FIT_CACHE:
+        return compute()
     found = _FITTED.get(key)
     if found is None:
         found = _FITTED[key] = compute()
