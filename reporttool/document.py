@@ -109,13 +109,18 @@ class Need:
 
 def cell_need(text: str, number: bool, size: Decimal, in_number_column: bool = False, whole: int = LABEL_CHARS) -> Need:
     """A number is never broken; a label up to ``whole`` characters stays whole; longer text wraps."""
+    return Need(*_need(text, number, size, in_number_column, whole))
+
+
+@lru_cache(maxsize=16384)  # a table is measured at each type size tried, and labels recur across reports
+def _need(text: str, number: bool, size: Decimal, in_number_column: bool, whole: int) -> tuple[Decimal, Decimal, Decimal]:
     want = max((text_mm(line, size) for line in text.split("\n")), default=Decimal(0)) if text else Decimal(0)
     if number:
-        return Need(want, want, want)
+        return want, want, want
     whole_mm = text_mm("字" * (2 if in_number_column else whole), size)
     # a figure or a word inside text never breaks either (173件, ≥95%, 2025年)
     unbroken = max((text_mm(w, size) for w in _WORD.findall(text)), default=Decimal(0))
-    return Need(hard=unbroken, soft=min(want, whole_mm), want=want)
+    return unbroken, min(want, whole_mm), want
 
 
 def allot(needs: list[Need], total: Decimal, narrowest: Decimal, shape: "Shape | None" = None) -> list[Decimal]:
