@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import copy
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,11 @@ OFFICE_MISSING = None if SOFFICE and PDFTOTEXT else (
 if OFFICE_MISSING and os.environ.get("REPORTTOOL_REQUIRE_OFFICE") == "1":
     raise RuntimeError(OFFICE_MISSING + "；REPORTTOOL_REQUIRE_OFFICE=1 要求必须运行")
 needs_office = pytest.mark.skipif(bool(OFFICE_MISSING), reason=OFFICE_MISSING or "")
+
+# Our templates' compiled code is kept in the user's cache folder; the tests keep theirs in one of their own.
+_CACHE = tempfile.mkdtemp(prefix="reporttool-test-cache-")
+os.environ["XDG_CACHE_HOME"] = os.environ["LOCALAPPDATA"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))

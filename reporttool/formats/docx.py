@@ -23,6 +23,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from ..document import LINE_PITCH, TOC_LEVELS, Document, Heading, SectionBreak, Table, Toc
+from ..env import from_source
 from ..text import clean_text, xml_escape as escape
 from ..errors import TemplateProblem
 from . import OutputFormat
@@ -397,7 +398,7 @@ class CompiledDocx:
             if info.filename == "word/document.xml":  # the closing page setup follows the last pages' orientation
                 patched = _BODY_SECTION.sub("{{ doc | docx_closing_section }}", patched, count=1)
             patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
-            self.templates[info.filename] = env.from_string(patched)
+            self.templates[info.filename] = from_source(env, patched, info.filename)
         self.fixed = {info.filename: _Member(info, data) for info, data in self.entries
                       if info.filename not in self.templates}
 
