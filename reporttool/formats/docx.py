@@ -23,7 +23,6 @@ from lxml import etree
 from markupsafe import Markup
 
 from ..document import LINE_PITCH, TOC_LEVELS, Document, Heading, SectionBreak, Table, Toc
-from ..env import from_source
 from ..text import clean_text, xml_escape as escape
 from ..errors import TemplateProblem
 from . import OutputFormat
@@ -375,6 +374,8 @@ class CompiledDocx:
 
     def __init__(self, path: Path, raw: bytes, env: Any, check: bool = True):
         from docxtpl import DocxTemplate  # heavy import, only when Word output is wanted
+
+        from ..env import from_source  # the template machinery: not for --help, which lists this format
 
         self.path, self.check = path, check
         entries = read_package(path, raw)
