@@ -262,12 +262,15 @@ class Shape:
 
     # The layout search calls these a few hundred thousand times a report: plain loops, no generator or max().
     def _lines(self, i: int, widths: list) -> int:
-        _r, c, span, _rs, ems = self.cells[i]
-        per_line = self.per_line(widths, c, span)
+        _r, c, span, _rs, _e = self.cells[i]
+        return self._lines_at(i, self.per_line(widths, c, span))
+
+    def _lines_at(self, i: int, per_line: float) -> int:
+        """Cell ``i``'s lines at ``per_line`` characters a line (remembered: the search asks again and again)."""
         known = self._known.get((i, per_line))
         if known is None:
             known = 0
-            for e in ems:
+            for e in self.cells[i][4]:
                 n = math.ceil(e / per_line - 1e-9)
                 known += n if n > 1 else 1
             self._known[(i, per_line)] = known
@@ -307,24 +310,15 @@ class Shape:
     def widened(self, widths: list, cell_lines: list[int], col: int) -> list[int]:
         """The cells' lines once column ``col`` has its new width (only the cells over it change)."""
         out = list(cell_lines)
-        known, cells = self._known, self.cells
         for c, span, members in self.groups[col] if col < len(self.groups) else ():
-            per_line = self.per_line(widths, c, span)
+            per_line = self.per_line(widths, c, span)  # once for the cells that share it
             for i in members:
-                lines = known.get((i, per_line))
-                if lines is None:
-                    lines = 0
-                    for e in cells[i][4]:
-                        n = math.ceil(e / per_line - 1e-9)
-                        lines += n if n > 1 else 1
-                    known[(i, per_line)] = lines
-                out[i] = lines
+                out[i] = self._lines_at(i, per_line)
         return out
 
     def even_lines(self, floor: list, total: float) -> list:
         """The narrowest widths (from ``floor``) at which no cell takes more than L lines a row, for the fewest
         L the total width allows; ``floor`` itself when no L fits."""
-        chars = _fewest_chars
         alone = [(c, rowspan, ems) for _r, c, span, rowspan, ems in self.cells if span == 1]
         most = max((sum(math.ceil(e - 1e-9) for e in ems) for _c, _rs, ems in alone), default=1)
 
@@ -332,7 +326,7 @@ class Shape:
             widths = list(floor)
             for c, rowspan, ems in alone:
                 if c < len(widths):
-                    widths[c] = max(widths[c], chars(ems, lines * rowspan) * self.em + self.margins + 0.05)
+                    widths[c] = max(widths[c], _fewest_chars(ems, lines * rowspan) * self.em + self.margins + 0.05)
             return widths
 
         # more lines never need more width, so the fewest that fit are found by halving (a long text has hundreds)

@@ -27,6 +27,8 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Loader(_Base):
     """SafeLoader that reads numbers exactly as typed: floats as Decimal, no YAML 1.1 octal or base 60."""
 
+    shielded = True  # whether the text had line separators shielded from the parser (values restore them)
+
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         # PyYAML's resolve, less what a safe loader never has (path and wildcard resolvers): libyaml calls it per node
         if kind is yaml.ScalarNode:
@@ -85,7 +87,7 @@ def _construct_str(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
     value = node.value
     if node.style == ">" or (not node.style and node.start_mark.line != node.end_mark.line):
         value = _FOLDED_SPACE.sub("", value)  # folding joins lines with a space; Chinese has none
-    return value.translate(UNSHIELD) if getattr(loader, "shielded", True) else value
+    return value.translate(UNSHIELD) if loader.shielded else value
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

@@ -34,11 +34,19 @@ _LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\a\f]")
 _XML_PARTS = re.compile(r"word/(document|header\d*|footer\d*)\.xml|docProps/core\.xml")
 
 
-def _run(text: str, bold: bool, size: int | None) -> str:
-    """A run with only what is data: bold where the cell is a total, a size where the table carries its own."""
+def _run_start(bold: bool, size: int | None) -> str:
+    """A run's opening with only what is data: bold where the cell is a total, a size where the table carries its own."""
     rpr = ("<w:b/><w:bCs/>" if bold else "") + (f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else "")
-    parts = [f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in clean_text(text).split("\n")]
-    return f"<w:r>{f'<w:rPr>{rpr}</w:rPr>' if rpr else ''}{'<w:br/>'.join(parts)}</w:r>"
+    return f"<w:r><w:rPr>{rpr}</w:rPr>" if rpr else "<w:r>"
+
+
+def _run_text(text: str) -> str:
+    return "<w:br/>".join(f'<w:t xml:space="preserve">{escape(line)}</w:t>' for line in clean_text(text).split("\n"))
+
+
+def _pitch(size: int | None) -> str:
+    # a table that sets its own size (a form, a landscape table) sets its line pitch with it, so its height is known
+    return f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if size else ""
 
 
 _ALIGN = {"left": "left", "center": "center", "right": "right"}
@@ -47,10 +55,8 @@ _ALIGN = {"left": "left", "center": "center", "right": "right"}
 def _para(text: str, style: str, align: str | None = None, bold: bool = False, size: int | None = None,
           keep: bool = False) -> str:
     jc = f'<w:jc w:val="{_ALIGN[align]}"/>' if align else ""
-    # a table that sets its own size (a form, a landscape table) sets its line pitch with it, so its height is known
-    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if size else ""
-    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}{line}{jc}</w:pPr>'
-            f"{_run(text, bold, size) if text else ''}</w:p>")
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{"<w:keepNext/>" if keep else ""}{_pitch(size)}{jc}</w:pPr>'
+            f"{f'{_run_start(bold, size)}{_run_text(text)}</w:r>' if text else ''}</w:p>")
 
 
 KEEP_WHOLE_ROWS = 8  # a table this short never splits across pages
@@ -90,9 +96,8 @@ def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
     out.append(f'<w:tbl><w:tblPr><w:tblStyle w:val="{look.table}"/><w:tblW w:w="{sum(widths)}" w:type="dxa"/>{jc}'
                f'<w:tblLayout w:type="fixed"/><w:tblLook w:val="04A0"/></w:tblPr><w:tblGrid>{"".join(f"<w:gridCol w:w={chr(34)}{w}{chr(34)}/>" for w in widths)}</w:tblGrid>')
     # what _para and _run write for a cell, by the few things that vary
-    line = f'<w:spacing w:line="{round(size * LINE_PITCH * 10)}" w:lineRule="exact"/>' if size else ""
-    sized = f'<w:sz w:val="{size}"/><w:szCs w:val="{size}"/>' if size else ""
-    run_open = {False: f"<w:r><w:rPr>{sized}</w:rPr>" if sized else "<w:r>", True: f"<w:r><w:rPr><w:b/><w:bCs/>{sized}</w:rPr>"}
+    line = _pitch(size)
+    run_open = {bold: _run_start(bold, size) for bold in (False, True)}
     aligns = {a: f'<w:jc w:val="{_ALIGN[a]}"/>' for a in _ALIGN}
     props: dict[tuple, str] = {}
     for r, row in enumerate(table.rows):
@@ -115,8 +120,7 @@ def table_xml(table: Table, look: TableLook = TableLook()) -> Markup:
             align = cell.align or table.columns[col].align
             text = "" if covered else cell.text
             if text:
-                body = "<w:br/>".join(f'<w:t xml:space="preserve">{escape(part)}</w:t>' for part in clean_text(text).split("\n"))
-                text = f"{run_open[cell.bold and not head]}{body}</w:r>"
+                text = f"{run_open[cell.bold and not head]}{_run_text(text)}</w:r>"
             cells.append(f'<w:tc>{tcpr}<w:p><w:pPr><w:pStyle w:val="{look.head if head else look.text}"/>{keep}{line}'
                          f'{aligns[align] if align else ""}</w:pPr>{text}</w:p></w:tc>')
         cells.append("</w:tr>")
