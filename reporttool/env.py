@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-from jinja2 import BaseLoader, Environment, FileSystemBytecodeCache, StrictUndefined, Undefined
+from jinja2 import BaseLoader, Environment, FileSystemBytecodeCache, StrictUndefined, TemplateNotFound, Undefined
 from markupsafe import Markup
 
 from . import filters
@@ -22,6 +22,21 @@ Flavor = Literal["text", "markdown", "docx"]
 
 class TemplateOutputError(ValueError):
     pass
+
+
+class FolderLoader(BaseLoader):
+    """Jinja's view of a template set's folders (``templates.Folders``): nothing outside them is found."""
+
+    def __init__(self, folders: Any):
+        self.folders = folders
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        from .templates import NotFound
+
+        try:
+            return self.folders.source(template)
+        except NotFound:
+            raise TemplateNotFound(template) from None
 
 
 def md_block(value: str) -> Markup:

@@ -48,10 +48,12 @@ class _Checker:
         self.calls: dict[str, list[list[Any]]] = {}  # imported macro -> argument types at each call
 
     def loadable(self, name: str) -> bool:
+        from .templates import NotFound
+
         try:
-            self.templates.loader.locate(name)
+            self.templates.folders.locate(name)
             return True
-        except TemplateNotFound:
+        except NotFound:
             return False
 
     def error(self, node: nodes.Node, text: str) -> None:
@@ -147,7 +149,7 @@ def lint_sections(templates: Any, kind: str, outline: Outline) -> list[Problem]:
 
     env = templates.text_env
     name = kind_file(kind, "sections.j2")
-    source, filename, _ = templates.loader.get_source(env, name)
+    source, filename, _ = templates.folders.source(name)
     checker = _Checker(name, filename, templates)
     params: dict[str, list[Any]] = {}
     for s in outline.walk():
@@ -159,7 +161,7 @@ def lint_sections(templates: Any, kind: str, outline: Outline) -> list[Problem]:
     problems = []
     for imp in tree.find_all(nodes.Import):
         if isinstance(imp.template, nodes.Const) and checker.loadable(imp.template.value):
-            imported, ifile, _ = templates.loader.get_source(env, imp.template.value)
+            imported, ifile, _ = templates.folders.source(imp.template.value)
             sub = _Checker(imp.template.value, ifile, templates)
             merged = {m: next(iter(calls), []) for m, calls in checker.calls.items()}
             sub.macros(env.parse(imported, imp.template.value, ifile), {}, merged)

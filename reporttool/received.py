@@ -168,13 +168,14 @@ def read_docx(path: Path, raw: bytes | None = None) -> Received:
     """Body paragraphs (numbered as Word's body paragraphs are) and tables of a received .docx."""
     from lxml import etree
 
-    from .formats.docx import _SAFE_XML, read_package
+    from .formats.docx import read_package
+    from .formats.docx_look import parse_xml
 
     raw = read_bounded(path) if raw is None else raw
     parts = dict((info.filename, data) for info, data in read_package(path, raw, "Word 文件", _DOCX_PARTS))
     def parsed(name: str):
         try:
-            return etree.fromstring(parts[name], _SAFE_XML) if name in parts else None
+            return parse_xml(parts[name]) if name in parts else None
         except etree.XMLSyntaxError as exc:
             raise UserError(f"无法读取 Word 文件 {path}：部件 {name} 不是有效的 XML（{exc}）") from None
 

@@ -13,22 +13,18 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from jinja2 import BaseLoader, TemplateError, TemplateNotFound, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, UndefinedError
-from jinja2.loaders import split_template_path
-
 from .annexes import ANNEXES
 from .build import annex_blocks, annex_tables, build_document
 from .document import Document, Table
-from .env import TemplateOutputError, make_env
 from .errors import Problem, TemplateProblem, UserError
 from .formats import FORMATS
 from .forms import FormLayout, layout_for
 from .model import ReportBase
 from .outline import Outline, load_outline
-from .sandbox import TemplateTimeout, time_limit
 from .tables import TABLES
 from .view import view
+
+# Jinja is imported where a template is compiled or fails, not here: `validate` reads only the outlines.
 
 _PACKAGED = Path(__file__).parent / "templates"
 BUILTIN = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
@@ -41,14 +37,29 @@ def kind_file(kind: str, name: str) -> str:
     return f"kinds/{kind}/{name}"
 
 
-class FolderLoader(BaseLoader):
+class NotFound(LookupError):
+    """No file of that name in the template folders (Jinja's loader turns it into TemplateNotFound)."""
+
+
+def template_path(name: str) -> list[str]:
+    """A template name's folders and file; a name that climbs out of the folder is not found (as Jinja's loaders say)."""
+    pieces = []
+    for piece in name.split("/"):
+        if os.sep in piece or (os.altsep and os.altsep in piece) or piece == os.path.pardir:
+            raise NotFound(name)
+        if piece and piece != ".":
+            pieces.append(piece)
+    return pieces
+
+
+class Folders:
     """Templates from a list of folders and from nothing outside them (symlinks included)."""
 
     def __init__(self, roots: list[Path]):
         self.roots = [Path(os.path.realpath(r)) for r in roots]
 
     def locate(self, name: str) -> Path:
-        pieces = split_template_path(name)  # refuses ".." with TemplateNotFound
+        pieces = template_path(name)
         for root in self.roots:
             candidate = root.joinpath(*pieces)
             if not os.path.lexists(candidate):
@@ -59,7 +70,7 @@ class FolderLoader(BaseLoader):
             if not real.is_file():
                 raise file_problem(candidate, "不是普通文件，已拒绝")
             return real
-        raise TemplateNotFound(name)
+        raise NotFound(name)
 
     def read(self, name: str, limit: int) -> tuple[Path, bytes]:
         path = self.locate(name)
@@ -69,8 +80,9 @@ class FolderLoader(BaseLoader):
             raise file_problem(path, f"文件超过 {limit // 1024} KB，不像是模板，已拒绝")
         return path, data
 
-    def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
-        path, data = self.read(template, MAX_TEMPLATE_BYTES)
+    def source(self, name: str) -> tuple[str, str, Callable[[], bool]]:
+        """A text template's source, its file, and whether it is still the same (Jinja's get_source)."""
+        path, data = self.read(name, MAX_TEMPLATE_BYTES)
         try:
             source = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -95,33 +107,49 @@ class TemplateSet:
     def __init__(self, root: Path | str | None = None):
         self.roots = [Path(root), BUILTIN] if root else [BUILTIN]
         self.sandboxed = root is not None
-        self.loader = FolderLoader(self.roots)
-        self.text_env = self.env("text")
+        self.folders = Folders(self.roots)
         self._outlines: dict[str, Outline] = {}
         self._macros: dict[str, Any] = {}
         self._skins: dict[str, Any] = {}
 
+    @functools.cached_property
+    def loader(self) -> Any:
+        from .env import FolderLoader
+
+        return FolderLoader(self.folders)
+
+    @functools.cached_property
+    def text_env(self) -> Any:
+        return self.env("text")
+
     def env(self, flavor: str) -> Any:
         """A Jinja environment of this set: sandboxed when the templates are a user's."""
+        from .env import make_env
+
         return make_env(None if flavor == "docx" else self.loader, flavor, sandboxed=self.sandboxed)
 
     def find(self, relpath: str) -> Path:
         try:
-            return self.loader.locate(relpath)
-        except TemplateNotFound:
+            return self.folders.locate(relpath)
+        except NotFound:
             raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）") from None
 
     def read_binary(self, relpath: str, limit: int) -> tuple[Path, bytes]:
         try:
-            return self.loader.read(relpath, limit)
-        except TemplateNotFound:
+            return self.folders.read(relpath, limit)
+        except NotFound:
             raise TemplateProblem(f"找不到模板文件 {relpath}（查找位置：{'、'.join(map(str, self.roots))}）") from None
 
     @contextlib.contextmanager
     def running(self, what: str) -> Iterator[None]:
         """Template code: a user's runs under the time limit; whatever it raises becomes a located message."""
         try:
-            with time_limit() if self.sandboxed else contextlib.nullcontext():
+            if self.sandboxed:
+                from .sandbox import time_limit
+
+                with time_limit():
+                    yield
+            else:
                 yield
         except UserError:
             raise
@@ -153,9 +181,11 @@ class TemplateSet:
 
     def macro_names(self, kind: str) -> set[str]:
         """The macros sections.j2 defines, read from its syntax tree (nothing runs)."""
+        from jinja2 import nodes
+
         name = kind_file(kind, "sections.j2")
         with self.running(name):
-            source, filename, _ = self.loader.get_source(self.text_env, name)
+            source, filename, _ = self.folders.source(name)
             tree = self.text_env.parse(source, name, filename)
         return {m.name for m in tree.body if isinstance(m, nodes.Macro)}
 
@@ -239,6 +269,8 @@ def template_problem(what: str, exc: BaseException) -> TemplateProblem:
 
 
 def _location(exc: BaseException) -> tuple[str, int | None]:
+    from jinja2 import TemplateSyntaxError
+
     if isinstance(exc, TemplateSyntaxError):
         return exc.filename or exc.name or "", exc.lineno
     found: tuple[str, int | None] = ("", None)
@@ -257,6 +289,12 @@ def _location(exc: BaseException) -> tuple[str, int | None]:
 
 
 def describe(exc: BaseException) -> str:
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+    from jinja2.exceptions import SecurityError, UndefinedError
+
+    from .env import TemplateOutputError
+    from .sandbox import TemplateTimeout
+
     if isinstance(exc, (TemplateTimeout, SecurityError, TemplateOutputError)):
         return str(exc)
     if isinstance(exc, TemplateNotFound):

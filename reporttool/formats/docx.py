@@ -8,25 +8,27 @@ its merge per inner loop, which breaks nested indicator groups).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
+import json
 import re
 import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Optional
 
 from xml.parsers import expat
 
-from lxml import etree
 from markupsafe import Markup
 
 from ..document import LINE_PITCH, TOC_LEVELS, Document, Heading, SectionBreak, Table, Toc
 from ..text import clean_text, xml_escape as escape
 from ..errors import TemplateProblem
 from . import OutputFormat
-from .docx_look import TableLook, restore, unescape_tags
+from .docx_look import TableLook, parse_xml, restore, safe_xml, unescape_tags
 
 TWIPS_PER_MM = 56.7
 _JINJA = re.compile(r"\{[{%]")
@@ -139,11 +141,16 @@ _BODY_SECTION = re.compile(r"<w:sectPr[ >](?:(?!<w:sectPr[ >]).)*?</w:sectPr>(?=
 class Sections:
     """The template's page setup (its closing sectPr) and the same page turned landscape, margins turned with it."""
 
-    def __init__(self, document_xml: bytes):
-        body = etree.fromstring(document_xml, _SAFE_XML).find(f"{{{_W}}}body")
+    def __init__(self, portrait: str, landscape: str):
+        self.portrait, self.landscape = portrait, landscape
+
+    @classmethod
+    def of(cls, document_xml: bytes) -> "Sections":
+        etree = safe_xml()[0]
+        body = parse_xml(document_xml).find(f"{{{_W}}}body")
         found = body.find(f"{{{_W}}}sectPr") if body is not None else None
-        self.portrait = etree.tostring(found, encoding="unicode") if found is not None else "<w:sectPr/>"
-        turned = etree.fromstring(self.portrait)
+        portrait = etree.tostring(found, encoding="unicode") if found is not None else "<w:sectPr/>"
+        turned = etree.fromstring(portrait)
         size, margins = turned.find(f"{{{_W}}}pgSz"), turned.find(f"{{{_W}}}pgMar")
         if size is not None:
             w, h = size.get(f"{{{_W}}}w"), size.get(f"{{{_W}}}h")
@@ -155,7 +162,7 @@ class Sections:
             for new, old in (("top", "left"), ("right", "bottom"), ("bottom", "right"), ("left", "top")):
                 if side[old] is not None:
                     margins.set(f"{{{_W}}}{new}", side[old])
-        self.landscape = etree.tostring(turned, encoding="unicode")
+        return cls(portrait, etree.tostring(turned, encoding="unicode"))
 
     def closing(self, doc: Document) -> Markup:
         return Markup(self.landscape if doc.ends_landscape else self.portrait)
@@ -192,7 +199,7 @@ def _field_start(instruction: str) -> str:
 def toc_style_ids(styles_xml: bytes | None) -> dict[int, str]:
     """Each TOC level's style id in a template, found by its name ("toc 1"): LibreOffice saves it as Contents1."""
     ids = {level: toc_style(level) for level in range(1, TOC_LEVELS + 1)}
-    for style in etree.fromstring(styles_xml, _SAFE_XML).iter(W + "style") if styles_xml else ():
+    for style in parse_xml(styles_xml).iter(W + "style") if styles_xml else ():
         name = style.find(W + "name")
         level = re.fullmatch(r"toc (\d)", name.get(W + "val", "").lower()) if name is not None else None
         if level and int(level.group(1)) in ids and style.get(W + "styleId"):
@@ -227,7 +234,6 @@ MAX_PACKAGE_BYTES = 20 * 1024 * 1024    # a letterhead template is well under 1 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024   # what its parts may unpack to (zip bombs stop here)
 MAX_MEMBERS = 1_000
 _REQUIRED = ("[Content_Types].xml", "word/document.xml")
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def read_package(path: Path, raw: bytes, what: str = "Word 模板",
@@ -288,32 +294,43 @@ def _read_members(z: zipfile.ZipFile, bad: Any, only: frozenset[str] | None = No
                 raise bad(f"部件 {name} 含有 DTD 声明，Word 文件不会有，已拒绝")
             try:
                 if only is None:
-                    etree.fromstring(data, _SAFE_XML)
-            except etree.XMLSyntaxError as exc:
+                    parse_xml(data)
+            except safe_xml()[0].XMLSyntaxError as exc:
                 raise bad(f"部件 {name} 不是有效的 XML（{exc}）") from None
         parts.append((info, data))
     return parts
 
 
 class _Member:
-    """One zip member with its compressed bytes, so parts that never change are deflated once."""
+    """One zip member with its compressed bytes, so parts that never change are deflated once (or never)."""
 
-    def __init__(self, info: zipfile.ZipInfo, data: bytes, level: int = 6):
+    def __init__(self, info: zipfile.ZipInfo, crc: int, size: int, packed: bytes, method: int = zipfile.ZIP_DEFLATED):
         self.name = info.filename.encode("utf-8")
         self.flags = 0x800 if not info.filename.isascii() else 0
         self.time, self.date = _dos_time(info.date_time)
         self.external = info.external_attr
-        self.crc, self.size = zlib.crc32(data), len(data)
+        self.crc, self.size, self.packed, self.method = crc, size, packed, method
+
+    @classmethod
+    def deflated(cls, info: zipfile.ZipInfo, data: bytes, level: int = 6) -> "_Member":
         deflate = zlib.compressobj(level, zlib.DEFLATED, -15)
-        self.packed = deflate.compress(data) + deflate.flush()
+        return cls(info, zlib.crc32(data), len(data), deflate.compress(data) + deflate.flush())
+
+    @classmethod
+    def copied(cls, info: zipfile.ZipInfo, package: bytes) -> "_Member":
+        """A part as the template's package holds it, compressed bytes and all (read_package checked them)."""
+        at = info.header_offset
+        name_len, extra_len = struct.unpack_from("<HH", package, at + 26)
+        start = at + 30 + name_len + extra_len
+        return cls(info, info.CRC, info.file_size, package[start:start + info.compress_size], info.compress_type)
 
     def local(self) -> bytes:
-        return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, self.flags, 8, self.time, self.date, self.crc,
+        return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, self.flags, self.method, self.time, self.date, self.crc,
                            len(self.packed), self.size, len(self.name), 0) + self.name + self.packed
 
     def central(self, offset: int) -> bytes:
-        return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, self.flags, 8, self.time, self.date, self.crc,
-                           len(self.packed), self.size, len(self.name), 0, 0, 0, 0, self.external, offset) + self.name
+        return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, self.flags, self.method, self.time, self.date,
+                           self.crc, len(self.packed), self.size, len(self.name), 0, 0, 0, 0, self.external, offset) + self.name
 
 
 def _dos_time(dt: tuple) -> tuple[int, int]:
@@ -373,39 +390,137 @@ def well_formed(data: bytes, name: str) -> None:
         raise ValueError(f"{name} 生成的 XML 无效：{exc}") from None
 
 
+@dataclass
+class Prepared:
+    """What a Word skin's parts become before any report is rendered: plain data, so our own skin's is kept
+    between runs (preparing it parses 800 KB of styles and loads docxtpl, a seventh of a cold ``render``)."""
+
+    restored: dict[str, str]    # parts filled back where a save dropped something (table styles, font fallbacks, dates)
+    look: TableLook
+    portrait: str               # the closing page setup, and the same page turned
+    landscape: str
+    toc_styles: dict[int, str]
+    patched: dict[str, str]     # each part with Jinja tags, as Jinja source
+    updating: Optional[str]     # the settings part asking Word to update the fields on opening
+
+    def dumps(self) -> bytes:
+        return json.dumps({**dataclasses.asdict(self), "look": dataclasses.astuple(self.look)}, ensure_ascii=False).encode("utf-8")
+
+    @classmethod
+    def loads(cls, data: bytes) -> "Prepared":
+        found = json.loads(data)
+        found["look"] = TableLook(*found["look"])
+        found["toc_styles"] = {int(k): v for k, v in found["toc_styles"].items()}
+        return cls(**found)
+
+
+def prepare(path: Path, raw: bytes, parts: dict[str, bytes]) -> Prepared:
+    from docxtpl import DocxTemplate  # heavy import, only when a skin is first prepared
+
+    _check_skin(path, parts["word/document.xml"])
+    restored, look = restore(parts)
+    sections = Sections.of(parts["word/document.xml"])
+    tpl = DocxTemplate(io.BytesIO(raw))
+    patched = {}
+    for name, data in parts.items():
+        text = restored.get(name, data).decode("utf-8") if _XML_PARTS.fullmatch(name) else ""
+        if not _JINJA.search(text):
+            continue
+        source = unescape_tags(tpl.patch_xml(text))
+        if name == "word/document.xml":  # the closing page setup follows the last pages' orientation
+            source = _BODY_SECTION.sub("{{ doc | docx_closing_section }}", source, count=1)
+        patched[name] = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)
+    settings = parts.get(SETTINGS_PART)
+    updating = ask_to_update_fields(settings).decode("utf-8") if settings and SETTINGS_PART not in patched else None
+    return Prepared({n: d.decode("utf-8") for n, d in restored.items()}, look, sections.portrait, sections.landscape,
+                    toc_style_ids(parts.get("word/styles.xml")), patched, updating)
+
+
+_PREPARED_BY = ("docx.py", "docx_look.py")  # the code a prepared skin depends on, with docxtpl's patching
+
+
+def _kept(raw: bytes) -> Path | None:
+    """Where our own skin's preparation is kept: named by the package and the code that prepares it."""
+    import hashlib
+    import importlib.util
+
+    from ..env import cache_dir
+
+    digest = hashlib.sha256(raw)
+    try:
+        here = Path(__file__).parent
+        docxtpl = importlib.util.find_spec("docxtpl")
+        for code in [here / n for n in _PREPARED_BY] + [Path(docxtpl.origin).parent / "template.py"]:
+            digest.update(code.read_bytes())
+    except (OSError, AttributeError, TypeError, ValueError):
+        return None
+    return cache_dir() / "word-skins" / f"{digest.hexdigest()}.json"
+
+
+def prepared(path: Path, raw: bytes, keep: bool) -> tuple[Prepared, list[tuple[zipfile.ZipInfo, bytes | None]]]:
+    """The skin's preparation and its package's members (data None: not read, only copied). ``keep``: ours,
+    whose preparation is read back from the cache folder when the package and the code are the same."""
+    kept = _kept(raw) if keep else None
+    if kept is not None:
+        try:
+            found = Prepared.loads(kept.read_bytes())
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                return found, [(info, None) for info in z.infolist()]
+        except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile):
+            pass  # not kept yet, or unreadable: prepared afresh
+    entries = read_package(path, raw)
+    found = prepare(path, raw, {info.filename: data for info, data in entries})
+    if kept is not None:
+        _keep(kept, found.dumps())
+    return found, list(entries)
+
+
+def _keep(path: Path, data: bytes) -> None:
+    """Written whole or not at all; a folder that cannot be written only costs time."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
 class CompiledDocx:
-    """A .docx template whose Jinja parts are patched and compiled once, its other parts deflated once."""
+    """A .docx template whose Jinja parts are patched and compiled once; its other parts are copied into each
+    report as the package holds them, compressed (the ones filled back are deflated once)."""
 
     def __init__(self, path: Path, raw: bytes, env: Any, check: bool = True):
-        from docxtpl import DocxTemplate  # heavy import, only when Word output is wanted
-
         from ..env import from_source  # the template machinery: not for --help, which lists this format
 
-        self.path, self.check = path, check
-        entries = read_package(path, raw)
-        parts = {info.filename: data for info, data in entries}
-        _check_skin(path, parts["word/document.xml"])
-        restored, self.look = restore(parts)
-        self.entries = [(info, restored.get(info.filename, data)) for info, data in entries]
-        sections = Sections(parts["word/document.xml"])
+        self.path, self.raw, self.check = path, raw, check
+        skin, entries = prepared(path, raw, keep=not check)
+        self.look = skin.look
+        sections = Sections(skin.portrait, skin.landscape)
         env.filters.update(docx_table=functools.partial(table_xml, look=self.look), docx_section=sections.break_xml,
                            docx_closing_section=sections.closing, docx_anchor=heading_anchor,
-                           docx_toc=functools.partial(toc_xml, styles=toc_style_ids(parts.get("word/styles.xml"))))
-        self._tpl = DocxTemplate(io.BytesIO(raw))
-        self.templates: dict[str, Any] = {}
-        for info, data in self.entries:
-            if not _XML_PARTS.fullmatch(info.filename):
-                continue
-            text = data.decode("utf-8")
-            if not _JINJA.search(text):
-                continue
-            patched = unescape_tags(self._tpl.patch_xml(text))
-            if info.filename == "word/document.xml":  # the closing page setup follows the last pages' orientation
-                patched = _BODY_SECTION.sub("{{ doc | docx_closing_section }}", patched, count=1)
-            patched = re.sub(r"<w:p([ >])", r"\n<w:p\1", patched)
-            self.templates[info.filename] = from_source(env, patched, info.filename)
-        self.fixed = {info.filename: _Member(info, data) for info, data in self.entries
-                      if info.filename not in self.templates}
+                           docx_toc=functools.partial(toc_xml, styles=skin.toc_styles))
+        self.infos = [info for info, _ in entries]
+        self.templates = {name: from_source(env, source, name) for name, source in skin.patched.items()}
+        self.fixed = {info.filename: self._member(info, data, skin.restored.get(info.filename))
+                      for info, data in entries if info.filename not in self.templates}
+        self.updating_fields = {SETTINGS_PART: self._member(next(i for i, _ in entries if i.filename == SETTINGS_PART),
+                                                            None, skin.updating)} if skin.updating is not None else {}
+
+    def _member(self, info: zipfile.ZipInfo, data: bytes | None, text: str | None) -> _Member:
+        if text is not None:
+            return _Member.deflated(info, text.encode("utf-8"))
+        return _Member.copied(info, self.raw)
+
+    @functools.cached_property
+    def _listing(self) -> Any:
+        from docxtpl import DocxTemplate
+
+        return DocxTemplate(io.BytesIO(self.raw))
 
     def _render_part(self, name: str, context: dict) -> bytes:
         xml = self.templates[name].render(context)
@@ -416,7 +531,7 @@ class CompiledDocx:
         if "\n" in xml or "\t" in xml:
             xml = _breaks(xml)
         if ("\a" in xml or "\f" in xml) and _LISTING.search(xml):  # a new paragraph or page break: docxtpl's pass
-            xml = self._tpl.resolve_listing(xml)
+            xml = self._listing.resolve_listing(xml)
         data = xml.encode("utf-8")
         if self.check:
             well_formed(data, name)
@@ -424,16 +539,8 @@ class CompiledDocx:
 
     def render(self, context: dict, update_fields: bool = False) -> bytes:
         fixed = {**self.fixed, **self.updating_fields} if update_fields else self.fixed
-        return _zip([fixed.get(info.filename) or _Member(info, self._render_part(info.filename, context), level=3)
-                     for info, _ in self.entries])
-
-    @functools.cached_property
-    def updating_fields(self) -> dict[str, _Member]:
-        """The settings part asking Word to update the fields on opening (it fills in the TOC's page numbers)."""
-        for info, data in self.entries:
-            if info.filename == SETTINGS_PART and info.filename not in self.templates:
-                return {info.filename: _Member(info, ask_to_update_fields(data))}
-        return {}
+        return _zip([fixed.get(info.filename) or _Member.deflated(info, self._render_part(info.filename, context), level=3)
+                     for info in self.infos])
 
 
 STRICT_OOXML = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
@@ -460,7 +567,8 @@ _AFTER_UPDATE_FIELDS = frozenset(
 
 def ask_to_update_fields(settings: bytes) -> bytes:
     """settings.xml with <w:updateFields w:val="true"/> where Word's schema wants it."""
-    root = etree.fromstring(settings, _SAFE_XML)
+    etree = safe_xml()[0]
+    root = parse_xml(settings)
     for old in root.findall(W + "updateFields"):
         root.remove(old)
     flag = etree.Element(W + "updateFields")
@@ -482,8 +590,8 @@ def fonts_used(package: bytes) -> list[str]:
     """
     with zipfile.ZipFile(io.BytesIO(package)) as z:
         names = z.namelist()
-        parts = [etree.fromstring(z.read(n), _SAFE_XML) for n in names if _TEXT_PARTS.fullmatch(n)]
-        styles = etree.fromstring(z.read("word/styles.xml"), _SAFE_XML) if "word/styles.xml" in names else etree.Element("x")
+        parts = [parse_xml(z.read(n)) for n in names if _TEXT_PARTS.fullmatch(n)]
+        styles = parse_xml(z.read("word/styles.xml")) if "word/styles.xml" in names else safe_xml()[0].Element("x")
     based_on, own, found = {}, {}, {}
     for style in styles.iter(W + "style"):
         base = style.find(W + "basedOn")

@@ -12,9 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Optional
-
-from lxml import etree
+from typing import Any, Optional
 
 TABLE_STYLE = "rtTable"          # table style: rules, cell margins, alignment
 TEXT_STYLE = "rtTableText"       # paragraph style of table cells
@@ -34,7 +32,19 @@ SONGTI = "宋体"
 FONT_TABLE = ((FANGSONG, "仿宋"), (KAITI, "楷体"), (XIAOBIAOSONG, "宋体"), (HEITI, "SimHei"), (SONGTI, "SimSun"))
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+@functools.lru_cache(maxsize=1)
+def safe_xml() -> tuple[Any, Any]:
+    """lxml and a parser that resolves no entity and fetches nothing: imported only when a Word part is read."""
+    from lxml import etree
+
+    return etree, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def parse_xml(data: bytes) -> Any:
+    etree, parser = safe_xml()
+    return etree.fromstring(data, parser)
 
 
 def _w(name: str) -> str:
@@ -67,7 +77,7 @@ def unescape_tags(xml: str) -> str:
     return _TAG_BODY.sub(lambda m: _ENTITY.sub(lambda e: _UNESCAPED[e.group(1)], m.group(0)), xml)
 
 
-def _styles(root: etree._Element) -> tuple[dict[tuple[str, str], etree._Element], dict[tuple[str, str], etree._Element]]:
+def _styles(root: Any) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], Any]]:
     by_id, by_name = {}, {}
     for style in root.iter(_w("style")):
         kind = style.get(_w("type"), "paragraph")
@@ -78,12 +88,12 @@ def _styles(root: etree._Element) -> tuple[dict[tuple[str, str], etree._Element]
     return by_id, by_name
 
 
-def _find(found: tuple[dict, dict], kind: str, name: str) -> Optional[etree._Element]:
+def _find(found: tuple[dict, dict], kind: str, name: str) -> Any:
     by_id, by_name = found
     return by_id.get((kind, name)) if (kind, name) in by_id else by_name.get((kind, name))
 
 
-def _align(found: tuple[dict, dict], style: etree._Element) -> Optional[str]:
+def _align(found: tuple[dict, dict], style: Any) -> Optional[str]:
     """The table style's alignment, through the styles it is based on; centred where none says."""
     for _ in range(10):  # a basedOn chain is short; a cycle must not loop
         jc = style.find(f"{_w('tblPr')}/{_w('jc')}")
@@ -126,7 +136,8 @@ def table_look(styles_xml: Optional[bytes]) -> tuple[Optional[bytes], TableLook]
     """
     if styles_xml is None:
         return None, TableLook()
-    root = etree.fromstring(styles_xml, _SAFE_XML)
+    etree = safe_xml()[0]
+    root = parse_xml(styles_xml)
     found = _styles(root)
     builtin = None
     ids: dict[str, str] = {}
@@ -134,7 +145,7 @@ def table_look(styles_xml: Optional[bytes]) -> tuple[Optional[bytes], TableLook]
         style = _find(found, kind, name)
         if style is None:
             if builtin is None:
-                builtin = _styles(etree.fromstring(_builtin_styles(), _SAFE_XML))
+                builtin = _styles(parse_xml(_builtin_styles()))
             style = _copy_style(builtin[0][(kind, name)], ids, found)
             root.append(style)
             found[0][(kind, name)] = style
@@ -144,7 +155,7 @@ def table_look(styles_xml: Optional[bytes]) -> tuple[Optional[bytes], TableLook]
     return (etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True) if changed else styles_xml), look
 
 
-def _copy_style(style: etree._Element, ids: dict[str, str], found: tuple[dict, dict]) -> etree._Element:
+def _copy_style(style: Any, ids: dict[str, str], found: tuple[dict, dict]) -> Any:
     """A built-in style for another template: based on that template's own ids for our styles."""
     from copy import deepcopy
 
@@ -169,7 +180,8 @@ def font_table(xml: Optional[bytes]) -> Optional[bytes]:
     """The template's font table with each official font's fallback face, where a save dropped it."""
     if xml is None:
         return None
-    root = etree.fromstring(xml, _SAFE_XML)
+    etree = safe_xml()[0]
+    root = parse_xml(xml)
     fonts = {f.get(_w("name")): f for f in root.iter(_w("font"))}
     changed = False
     for name, alt in FONT_TABLE:
