@@ -12,7 +12,6 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -205,10 +204,11 @@ def run(jobs: list[Job], opts: Options, workers: int, progress: Callable[[Outcom
         except KeyboardInterrupt:
             interrupted = True
     else:
-        from concurrent.futures import ProcessPoolExecutor  # only a pool needs multiprocessing: not loaded for one file
+        # only a pool needs concurrent.futures and multiprocessing: not loaded for one file
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_worker_init)
-        futures: dict[Future, int] = {}
+        futures: dict[Any, int] = {}
         try:
             pending = iter(enumerate(jobs))
             # a bounded queue: Ctrl-C leaves few inputs started, and memory stays flat on 100,000 inputs

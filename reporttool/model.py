@@ -6,7 +6,7 @@ named ``stated_*`` hold figures copied from an official form, which the checks c
 computed ones instead of trusting them.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: pydantic would evaluate every field's annotation from text at each start.
 
 import math
 import re

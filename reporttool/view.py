@@ -271,10 +271,11 @@ def _info(model: type[BaseModel]) -> _ClassInfo:
     view = type(f"{model.__name__}View", (ViewObject,), {"__slots__": tuple(names), "_fields": tuple(names),
                                                          "__module__": __name__})
     _INFO[model] = _ClassInfo(view, (), ())  # the class exists before its fields' types: trees refer to themselves
-    hints = typing.get_type_hints(model, include_extras=True)
     converters, specs = [], {}
     for name, info in model.model_fields.items():
-        spec, convert = _spec_and_converter(hints[name])
+        # pydantic has resolved the annotation (and moved a top-level Annotated's metadata, such as the unit, aside)
+        annotation = typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        spec, convert = _spec_and_converter(annotation)
         converters.append((name, convert))
         specs[name] = Derived(info.title or name, spec, info.description or "")
     for name, d in derived.items():
