@@ -18,7 +18,7 @@ from .document import Document
 from .formats import (ANNEX_FORMATS as _ANNEX_CHOICES, DEFAULT_ANNEX_FORMATS, DEFAULT_REPORT_FORMATS,
                       FORMATS as _REGISTRY, REPORT_FORMATS, describe)
 from .forms import FormLayout
-from .loading import load, source_of
+from .loading import load, no_cycle_collection, source_of
 from .model import ReportBase
 from .outline import Outline, outline_problems
 from .templates import TemplateSet, template_set
@@ -41,8 +41,9 @@ def outline_for(report: ReportBase, outline: Outline | None, templates: Template
 def validate(report: ReportBase, outline: Outline | None = None, templates: TemplateSet | None = None) -> list[Problem]:
     """Every rule problem (errors and warnings) of a loaded report, in file order."""
     templates = templates or template_set()
-    problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
-    return in_file_order(problems)
+    with no_cycle_collection():
+        problems = run_rules(report) + outline_problems(outline_for(report, outline, templates), report)
+        return in_file_order(problems)
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
@@ -95,8 +96,9 @@ def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templa
     """Render to memory: {format: file content}. ``form``: the 自评表 layout (default: the report's own choice)."""
     formats = _checked_formats(formats, REPORT_FORMATS, "输出格式")
     templates = templates or template_set()
-    doc = templates.build(report, outline_for(report, outline, templates), form)
-    return _render_formats(templates, doc, formats)
+    with no_cycle_collection():
+        doc = templates.build(report, outline_for(report, outline, templates), form)
+        return _render_formats(templates, doc, formats)
 
 
 def _render_formats(templates: TemplateSet, doc: Document, formats: list[str]) -> dict[str, bytes]:
@@ -141,10 +143,11 @@ def annex_bytes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, only
     formats = _checked_formats(formats, _ANNEX_CHOICES, "附件格式")
     templates = templates or template_set()
     names = check_annex_names(report, only, templates, outline)
-    tables = templates.annex_tables(report, names, outline_for(report, outline, templates), form)
-    if not tables:
-        raise UserError("本报告没有附件可生成（没有指标评分表、问题清单或预算执行表等所需的数据），未写入任何文件")
-    return _render_formats(templates, templates.annex_document(report, tables), formats)
+    with no_cycle_collection():
+        tables = templates.annex_tables(report, names, outline_for(report, outline, templates), form)
+        if not tables:
+            raise UserError("本报告没有附件可生成（没有指标评分表、问题清单或预算执行表等所需的数据），未写入任何文件")
+        return _render_formats(templates, templates.annex_document(report, tables), formats)
 
 
 def _refuse_errors(report: ReportBase, force: bool, templates: TemplateSet, outline: Outline | None,

@@ -108,6 +108,26 @@ class Options:
 
 def do_one(job: Job, opts: Options) -> Outcome:
     """One input: never raises for the input's own faults — they are its outcome."""
+    try:
+        return _do_one(job, opts)
+    finally:
+        _settle()
+
+
+_SETTLED: list[bool] = []
+
+
+def _settle() -> None:
+    """After a process's first input, what it keeps from then on (modules, compiled templates, the outline) is set
+    aside from the cyclic collector, which otherwise walks it all again every few reports."""
+    if not _SETTLED:
+        import gc
+
+        _SETTLED.append(True)
+        gc.freeze()
+
+
+def _do_one(job: Job, opts: Options) -> Outcome:
     from . import api
     from .nextyear import load_report
 
