@@ -203,15 +203,34 @@ def _fewest_lines(shape: "Shape", base: list[Decimal], extra: Decimal, needs: li
 def column_needs(rows: list[list[Cell]], count: int, size: Decimal, header_rows: int = 1) -> list[Need]:
     """Each column's need from the cells that sit in it alone (a cell spanning columns gives way to them);
     column titles may wrap, two characters a line."""
+    return needs_at(need_keys(rows, header_rows), count, size)
+
+
+BOLD_FIGURES = Decimal("1.08")  # bold figures print a little wider
+
+
+def need_keys(rows: list[list[Cell]], header_rows: int = 1) -> list[tuple[int, str, bool, bool, bool]]:
+    """What each column's need is measured from, the same at every type size: (column, text, a number,
+    in a number column or the header, bold figure)."""
     cells = [(r, i, c) for r, row in enumerate(rows) for i, c in enumerate(row) if not c.covered and c.colspan == 1]
     numeric = {i for _r, i, c in cells if c.number is not None}
-    needs = [Need() for _ in range(count)]
-    for r, i, cell in cells:
-        need = cell_need(cell.text, cell.number is not None, size, i in numeric or r < header_rows)
-        if cell.bold and cell.number is not None:  # bold figures print a little wider
-            need = Need(need.hard * Decimal("1.08"), need.soft * Decimal("1.08"), need.want * Decimal("1.08"))
-        needs[i].widen(need)
-    return needs
+    return [(i, cell.text, cell.number is not None, i in numeric or r < header_rows, cell.bold and cell.number is not None)
+            for r, i, cell in cells]
+
+
+def needs_at(keys: list[tuple[int, str, bool, bool, bool]], count: int, size: Decimal) -> list[Need]:
+    hard, soft, want = [Decimal(0)] * count, [Decimal(0)] * count, [Decimal(0)] * count
+    for i, text, number, narrow, bold in keys:
+        h, s, w = _need(text, number, size, narrow, LABEL_CHARS)
+        if bold:
+            h, s, w = h * BOLD_FIGURES, s * BOLD_FIGURES, w * BOLD_FIGURES
+        if h > hard[i]:
+            hard[i] = h
+        if s > soft[i]:
+            soft[i] = s
+        if w > want[i]:
+            want[i] = w
+    return [Need(*n) for n in zip(hard, soft, want)]
 
 
 TEXT_HEIGHT_MM = Decimal(225)  # A4 portrait less the top and bottom margins (37 + 35 mm)
@@ -233,25 +252,22 @@ def _fewest_chars(ems: tuple[float, ...], lines: int) -> int:
     return low
 
 
-class Shape:
-    """A table's cells as their text measures, to tell how many lines each row takes at given widths (fast: floats)."""
+class Grid:
+    """A table's cells as their text measures, the same at every type size: where each sits and spans, each line's
+    ems, the cells over each column, and each cell's lines at a number of characters a line (remembered)."""
 
-    def __init__(self, rows: list[list[Cell]], size: Decimal, thorough: bool = False):
-        # thorough: also widen from the narrowest widths (a form's rows differ too much for one start)
-        self.size, self.rows, self.thorough = size, len(rows), thorough
-        em = size * PT_MM
-        self.cells = [(r, c, cell.colspan, cell.rowspan,
-                       tuple(ems(line) for line in cell.text.split("\n")))
+    def __init__(self, rows: list[list[Cell]]):
+        self.rows = len(rows)
+        self.cells = [(r, c, cell.colspan, cell.rowspan, tuple(map(ems, cell.text.split("\n"))))
                       for r, row in enumerate(rows) for c, cell in enumerate(row) if not cell.covered and cell.text]
-        self.em, self.margins = float(em), float(WRAP_MARGINS_MM)
         width = max((c + span for _r, c, span, _rs, _e in self.cells), default=0)
-        self.touching = [[i for i, (_r, c, span, _rs, _e) in enumerate(self.cells) if c <= j < c + span]
-                         for j in range(width)]
+        self.touching: list[list[int]] = [[] for _ in range(width)]
+        for i, (_r, c, span, _rs, _e) in enumerate(self.cells):
+            for j in range(c, c + span):
+                self.touching[j].append(i)
         self.rowspans = [(r, rowspan) for r, _c, _s, rowspan, _e in self.cells]
         self.linked = [sorted({k for i in cells for k in range(self.cells[i][1], self.cells[i][1] + self.cells[i][2])} | {j})
                        for j, cells in enumerate(self.touching)]
-        self._known: dict[tuple[int, float], int] = {}  # (cell, characters a line) -> its lines
-        self._steps: dict[tuple[int, float], list] = {}  # (cell, its width) -> where it loses a line
         # the cells over each column, grouped by the columns they span (each group shares its line length)
         self.groups: list[list[tuple[int, int, list[int]]]] = []
         for cells in self.touching:
@@ -259,6 +275,34 @@ class Shape:
             for i in cells:
                 spans.setdefault((self.cells[i][1], self.cells[i][2]), []).append(i)
             self.groups.append([(c, span, members) for (c, span), members in spans.items()])
+        # for the fewest even lines: the cells alone in a column, where a one-line cell counts only if it is the
+        # longest one-line cell of its column and height (fewer characters a line never fit a longer line)
+        longest: dict[tuple[int, int], float] = {}
+        self.alone: list[tuple[int, int, tuple[float, ...]]] = []
+        for _r, c, span, rowspan, line_ems in self.cells:
+            if span != 1:
+                continue
+            if len(line_ems) == 1:
+                longest[(c, rowspan)] = max(longest.get((c, rowspan), 0.0), line_ems[0])
+            else:
+                self.alone.append((c, rowspan, line_ems))
+        self.alone += [(c, rowspan, (e,)) for (c, rowspan), e in longest.items()]
+        self.most = max((sum(math.ceil(e - 1e-9) for e in line_ems) for _c, _rs, line_ems in self.alone), default=1)
+        self.known: dict[tuple[int, float], int] = {}  # (cell, characters a line) -> its lines
+
+
+class Shape:
+    """A table's cells as their text measures, to tell how many lines each row takes at given widths (fast: floats)."""
+
+    def __init__(self, rows: list[list[Cell]], size: Decimal, thorough: bool = False, grid: Grid | None = None):
+        # thorough: also widen from the narrowest widths (a form's rows differ too much for one start)
+        grid = grid or Grid(rows)
+        self.size, self.rows, self.thorough = size, grid.rows, thorough
+        self.em, self.margins = float(size * PT_MM), float(WRAP_MARGINS_MM)
+        self.cells, self.touching, self.rowspans = grid.cells, grid.touching, grid.rowspans
+        self.linked, self.groups, self.grid = grid.linked, grid.groups, grid
+        self._known = grid.known  # lines at a number of characters a line: the same at every size
+        self._steps: dict[tuple[int, float], list] = {}  # (cell, its width) -> where it loses a line
 
     # The layout search calls these a few hundred thousand times a report: plain loops, no generator or max().
     def _lines(self, i: int, widths: list) -> int:
@@ -319,14 +363,15 @@ class Shape:
     def even_lines(self, floor: list, total: float) -> list:
         """The narrowest widths (from ``floor``) at which no cell takes more than L lines a row, for the fewest
         L the total width allows; ``floor`` itself when no L fits."""
-        alone = [(c, rowspan, ems) for _r, c, span, rowspan, ems in self.cells if span == 1]
-        most = max((sum(math.ceil(e - 1e-9) for e in ems) for _c, _rs, ems in alone), default=1)
+        alone, most, em, margins = self.grid.alone, self.grid.most, self.em, self.margins
 
         def at(lines: int) -> list:
             widths = list(floor)
-            for c, rowspan, ems in alone:
+            for c, rowspan, line_ems in alone:
                 if c < len(widths):
-                    widths[c] = max(widths[c], _fewest_chars(ems, lines * rowspan) * self.em + self.margins + 0.05)
+                    need = _fewest_chars(line_ems, lines * rowspan) * em + margins + 0.05
+                    if need > widths[c]:
+                        widths[c] = need
             return widths
 
         # more lines never need more width, so the fewest that fit are found by halving (a long text has hundreds)
@@ -423,16 +468,16 @@ class Table:
         landscape, size_hp = False, self.size
         count = len(self.columns)
         narrowest = text_mm("字", TABLE_PT)
-        needs = column_needs(self.rows, count, TABLE_PT, self.header_rows)
-        shape = Shape(self.rows, TABLE_PT)
+        grid, keys = Grid(self.rows), need_keys(self.rows, self.header_rows)  # the same at every size tried
+        needs = needs_at(keys, count, TABLE_PT)
+        shape = Shape(self.rows, TABLE_PT, grid=grid)
         widths = allot(needs, TEXT_WIDTH_MM, narrowest, shape)
         fits = sum(max(n.hard, n.soft, narrowest) for n in needs) <= TEXT_WIDTH_MM
         if not fits or _too_tight(needs, widths, TABLE_PT):
             # landscape when the portrait page cannot hold it, or when turning it saves paper
             def turned(size: Decimal) -> tuple[list[Decimal], int]:
-                shape = Shape(self.rows, size)
-                wide = allot(column_needs(self.rows, count, size, self.header_rows), LANDSCAPE_WIDTH_MM,
-                             text_mm("字", size), shape)
+                shape = Shape(self.rows, size, grid=grid)
+                wide = allot(needs_at(keys, count, size), LANDSCAPE_WIDTH_MM, text_mm("字", size), shape)
                 return wide, math.ceil(shape.height_mm(wide) / LANDSCAPE_HEIGHT_MM)
 
             # the largest size that takes no more pages than the smallest
