@@ -255,9 +255,10 @@ def render(report: ReportBase, formats: Iterable[str] = FORMATS, outdir: str | P
     ``problems``: what ``validate`` already found for this report, so it is not checked twice.
     """
     templates = templates or template_set()
-    _refuse_errors(report, force, templates, outline, problems)
-    rendered = render_bytes(report, formats, templates=templates, outline=outline, form=form)
-    return _write_all(report, rendered, outdir, "", force)
+    with no_cycle_collection():  # once for the whole: the collector then finds only what is kept
+        _refuse_errors(report, force, templates, outline, problems)
+        rendered = render_bytes(report, formats, templates=templates, outline=outline, form=form)
+        return _write_all(report, rendered, outdir, "", force)
 
 
 def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, outdir: str | Path = ".",
@@ -266,9 +267,10 @@ def render_annexes(report: ReportBase, formats: Iterable[str] = ANNEX_FORMATS, o
                    form: FormLayout | None = None) -> list[Path]:
     """Write the annex tables alone as <name>-附件.docx/.xlsx/.md."""
     templates = templates or template_set()
-    _refuse_errors(report, force, templates, outline, problems)
-    rendered = annex_bytes(report, formats, only, templates=templates, outline=outline, form=form)
-    return _write_all(report, rendered, outdir, "-附件", force)
+    with no_cycle_collection():
+        _refuse_errors(report, force, templates, outline, problems)
+        rendered = annex_bytes(report, formats, only, templates=templates, outline=outline, form=form)
+        return _write_all(report, rendered, outdir, "-附件", force)
 
 
 __all__ = ["load", "validate", "view", "render", "render_bytes", "render_annexes", "annex_bytes", "FORMATS", "ANNEX_FORMATS"]

@@ -108,8 +108,11 @@ class Options:
 
 def do_one(job: Job, opts: Options) -> Outcome:
     """One input: never raises for the input's own faults — they are its outcome."""
+    from .loading import no_cycle_collection
+
     try:
-        return _do_one(job, opts)
+        with no_cycle_collection():  # reading, checking, rendering and writing it: the collector runs once after
+            return _do_one(job, opts)
     finally:
         _settle()
 

@@ -47,18 +47,37 @@ def table_blocks(table: Table) -> list[Block]:
 def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) -> Document:
     doc = Document(kind=r.kind, title=r.report_title, author=r.signer, page_numbers=r.settings.page_numbers)
     blocks = doc.blocks
+    _Sections(r, macros, blocks).visit(outline.sections, 1)
+    plan = annex_plan(r, outline.annexes)
+    # One annex a line, the later ones under the first (GB/T 9704): "附件：" is three characters wide.
+    for i, (n, a) in enumerate(plan):
+        blocks.append(Paragraph(f"{'附件：' if i == 0 else '　　　'}{n}.{a.title}"))
+    blocks.append(Signature(r.signer, r.signed_on))
+    blocks.extend(annex_blocks(annex_tables(r, outline, layout=layout)))
+    if outline.toc if r.settings.toc is None else r.settings.toc:
+        add_toc(doc)
+    return doc
 
-    def body(section: Section) -> None:
+
+class _Sections:
+    """The outline's sections as blocks (methods, not nested functions: a recursive closure is a reference
+    cycle, which kept each report's view and document alive until the cyclic collector came by)."""
+
+    def __init__(self, r: Any, macros: Any, blocks: list[Block]):
+        self.r, self.macros, self.blocks = r, macros, blocks
+
+    def body(self, section: Section) -> None:
         for block in section.body:
             if block.text is not None:
-                blocks.extend(paragraphs(getattr(macros, block.text)()))
+                self.blocks.extend(paragraphs(getattr(self.macros, block.text)()))
             else:
-                table = TABLES[block.table](r)
+                table = TABLES[block.table](self.r)
                 if table is not None:
-                    blocks.extend(table_blocks(table))
+                    self.blocks.extend(table_blocks(table))
 
-    def visit(sections: list[Section], level: int) -> int:
+    def visit(self, sections: list[Section], level: int) -> int:
         """Emit the present sections; returns how many numbered positions were used."""
+        r, blocks = self.r, self.blocks
         position = 0
         for section in sections:
             if not present(section, r):
@@ -75,25 +94,14 @@ def build_document(r: Any, outline: Outline, macros: Any, layout: Any = None) ->
                 position += 1
                 number = ordinal(position, level)
             blocks.append(Heading(level, number, section.title, section.id))
-            body(section)
+            self.body(section)
             # Fixed children come first, then one section per item, numbered in one sequence.
-            child = visit(section.children, level + 1)
+            child = self.visit(section.children, level + 1)
             if section.each is not None:
                 for item in resolve(r, section.each):
                     child += 1
                     blocks.append(Heading(level + 1, ordinal(child, level + 1), str(getattr(item, section.item_title)),
                                           f"{section.id}.{child}"))
                     if section.item_body:
-                        blocks.extend(paragraphs(getattr(macros, section.item_body)(item, child)))
+                        blocks.extend(paragraphs(getattr(self.macros, section.item_body)(item, child)))
         return position
-
-    visit(outline.sections, 1)
-    plan = annex_plan(r, outline.annexes)
-    # One annex a line, the later ones under the first (GB/T 9704): "附件：" is three characters wide.
-    for i, (n, a) in enumerate(plan):
-        blocks.append(Paragraph(f"{'附件：' if i == 0 else '　　　'}{n}.{a.title}"))
-    blocks.append(Signature(r.signer, r.signed_on))
-    blocks.extend(annex_blocks(annex_tables(r, outline, layout=layout)))
-    if outline.toc if r.settings.toc is None else r.settings.toc:
-        add_toc(doc)
-    return doc

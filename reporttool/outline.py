@@ -255,22 +255,25 @@ def outline_problems(outline: Outline, report: ReportBase) -> list[Problem]:
     """Required sections whose data is missing."""
     src, r = source_of(report), view(report)
     problems: list[Problem] = []
-
-    def visit(sections: list[Section], trail: str) -> None:
-        for s in sections:
-            name = f"{trail}／{s.title}" if trail else s.title
-            if not present(s, r):
-                if required(s, r):
-                    need = s.when or s.each or ""
-                    path = tuple(need.split(".")) if need else ()
-                    title = field_title(type(report), path) if path else s.title
-                    fill = need or "其下级章节的数据"
-                    problems.append(src.problem(
-                        path, f"{src.draft}中没有报告必备章节「{name}」所需的内容，报告中标为【待补充】；请补写 {fill}"
-                        if src.draft else f"缺少必备章节「{name}」所需的数据，请填写 {fill}",
-                        title=title, rule="outline.required", severity=WARNING if src.draft else ERROR))
-                continue
-            visit(s.children, name)
-
-    visit(outline.sections, "")
+    for s, name in _missing(outline.sections, "", r):
+        need = s.when or s.each or ""
+        path = tuple(need.split(".")) if need else ()
+        title = field_title(type(report), path) if path else s.title
+        fill = need or "其下级章节的数据"
+        problems.append(src.problem(
+            path, f"{src.draft}中没有报告必备章节「{name}」所需的内容，报告中标为【待补充】；请补写 {fill}"
+            if src.draft else f"缺少必备章节「{name}」所需的数据，请填写 {fill}",
+            title=title, rule="outline.required", severity=WARNING if src.draft else ERROR))
     return problems
+
+
+def _missing(sections: list[Section], trail: str, r: Any) -> Iterator[tuple[Section, str]]:
+    """Required sections without their data, with their names from the top (a function of its own, not a
+    closure that calls itself: that is a reference cycle holding the report until the cyclic collector runs)."""
+    for s in sections:
+        name = f"{trail}／{s.title}" if trail else s.title
+        if not present(s, r):
+            if required(s, r):
+                yield s, name
+            continue
+        yield from _missing(s.children, name, r)

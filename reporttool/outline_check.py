@@ -300,15 +300,15 @@ class Node:
 
 def nodes(outline: Outline) -> list[Node]:
     out: list[Node] = []
-
-    def walk(sections: list[Section], depth: int, parent: Node | None) -> None:
-        for i, s in enumerate(sections):
-            node = Node(s, depth, parent, i)
-            out.append(node)
-            walk(s.children, depth + 1, node)
-
-    walk(outline.sections, 1, None)
+    _walk(outline.sections, 1, None, out)
     return out
+
+
+def _walk(sections: list[Section], depth: int, parent: Node | None, out: list[Node]) -> None:
+    for i, s in enumerate(sections):
+        node = Node(s, depth, parent, i)
+        out.append(node)
+        _walk(s.children, depth + 1, node, out)
 
 
 def similarity(a: str, b: str) -> float:

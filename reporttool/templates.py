@@ -214,8 +214,15 @@ class TemplateSet:
         r = view(report)
         name = kind_file(report.kind, "sections.j2")
         with self.running(name):
-            macros = self.macros_template(report.kind).make_module({"r": r})
-            return build_document(r, outline, macros, layout)
+            from jinja2.environment import TemplateModule
+
+            template = self.macros_template(report.kind)
+            context = template.new_context({"r": r})
+            try:
+                return build_document(r, outline, TemplateModule(template, context), layout)
+            finally:
+                # the macros and their context refer to each other: freed here, not left for the cyclic collector
+                context.vars.clear()
 
     def annex_tables(self, report: ReportBase, only: list[str] | None = None, outline: Outline | None = None,
                      form: FormLayout | None = None) -> list[tuple[str, str, Table]]:
