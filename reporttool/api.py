@@ -7,7 +7,7 @@ import errno
 import hashlib
 import json
 import os
-import tempfile
+import stat
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -71,24 +71,48 @@ def disk_errors() -> Iterator[None]:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder, so a crash leaves the old file or the new one."""
     with disk_errors():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rt.", suffix=".tmp")
+        fd, tmp = _temporary(path)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            # mkstemp makes 0600 files; give the mode a plain open() would (or keep the old file's).
-            keep = path.is_file() and not path.is_symlink()
-            os.chmod(tmp, path.stat().st_mode & 0o7777 if keep else 0o666 & ~_umask())
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                # made with the mode a plain open() gives (0666 less the umask); an old file keeps its own
+                old = _lstat(path)
+                if old is not None and stat.S_ISREG(old.st_mode) and stat.S_IMODE(old.st_mode) != stat.S_IMODE(os.fstat(fd).st_mode):
+                    os.chmod(tmp, stat.S_IMODE(old.st_mode))
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new file beside ``path`` (its folder made if missing), open for writing."""
+    made = False
+    while True:
+        tmp = os.path.join(path.parent, f".rt.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, _NEW_FILE, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            if made:
+                raise
+            path.parent.mkdir(parents=True, exist_ok=True)  # another writer may be making it too
+            made = True
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def render_bytes(report: ReportBase, formats: Iterable[str] = FORMATS, *, templates: TemplateSet | None = None,
@@ -184,7 +208,8 @@ def _accepted(path: Path) -> set[str]:
 
 def _record(path: Path, hashes: set[str]) -> None:
     folder = path.parent / STATE_DIR
-    if os.path.lexists(folder) and not folder.is_dir() or folder.is_symlink():
+    found = _lstat(folder)
+    if found is not None and not stat.S_ISDIR(found.st_mode):  # a file, or a link (even to a folder)
         raise UserError(f"{folder} 应为 reporttool 的记录文件夹，却是一个文件或链接；请删除或改名后重试")
     write_atomic(_record_path(path), json.dumps({"name": path.name, "hashes": sorted(hashes)}, ensure_ascii=False).encode("utf-8"))
 
