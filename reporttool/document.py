@@ -471,8 +471,8 @@ class Table:
         grid, keys = Grid(self.rows), need_keys(self.rows, self.header_rows)  # the same at every size tried
         needs = needs_at(keys, count, TABLE_PT)
         shape = Shape(self.rows, TABLE_PT, grid=grid)
-        widths = allot(needs, TEXT_WIDTH_MM, narrowest, shape)
         fits = sum(max(n.hard, n.soft, narrowest) for n in needs) <= TEXT_WIDTH_MM
+        widths = allot(needs, TEXT_WIDTH_MM, narrowest, shape) if fits else []  # else landscape, whatever they are
         if not fits or _too_tight(needs, widths, TABLE_PT):
             # landscape when the portrait page cannot hold it, or when turning it saves paper
             def turned(size: Decimal) -> tuple[list[Decimal], int]:
