@@ -23,8 +23,8 @@ MAX_INDENT = 200         # columns of indentation: about 100 nested blocks
 
 _KEY = r"(?P<indent>[ ]*)(?P<dash>-[ ]+)?(?P<key>[A-Za-z_][A-Za-z0-9_]*)"
 _FULLWIDTH_COLON = re.compile(_KEY + r"[ ]*：")
-_NO_SPACE = re.compile(_KEY + r":(?P<after>[^\s/:])")
-_VALUE = re.compile(_KEY + r":[ ]+(?P<value>\S.*)$")
+# "key:" then either a character where the space should be, or the space and a value
+_KEYED = re.compile(_KEY + r":(?:(?P<after>[^\s/:])|[ ]+(?P<value>\S.*)$)?")
 _BLOCK_SCALAR = re.compile(r":[ ]+[|>][-+0-9]*[ ]*(#.*)?$")
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -82,17 +82,16 @@ def scan(text: str, file: str) -> Scan:
             error(n, m.end(), f"“{m['key']}”后面是中文全角冒号“：”，应改为英文半角冒号“:”并在其后加一个空格"
                               f"（{m['key']}: …）")
             continue
-        m = _NO_SPACE.match(raw)
-        if m:
+        m = _KEYED.match(raw)
+        if m and m["after"]:
             error(n, m.start("after"), f"“{m['key']}:”后面缺少空格，应写成“{m['key']}: {raw[m.start('after'):].strip()}”")
             continue
-        m = _VALUE.match(raw)
-        if m:
+        if m and m["value"]:
             why = _value_slip(m["value"])
             if why:
                 error(n, m.start("value") + 1, why)
                 continue
-            cut = _CUT_COMMENT.search(m["value"])
+            cut = " #" in m["value"] and _CUT_COMMENT.search(m["value"])
             if cut and not m["value"].startswith(("'", '"')):
                 out.warnings.append(Problem(
                     message=f"“{cut.group(1)}”前有空格，YAML 把它当作注释删去了；如要保留，请给整段文字加引号",
