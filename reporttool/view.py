@@ -202,10 +202,21 @@ class ViewObject:
     _fields: tuple[str, ...] = ()
 
     def __init__(self, **values: Any):
+        self._set(values)
+
+    def _set(self, values: dict[str, Any]) -> None:
+        put = object.__setattr__
         for name in self._fields:
-            object.__setattr__(self, name, values.pop(name))
-        if values:
-            raise TypeError(f"{type(self).__name__} has no field {', '.join(values)}")
+            put(self, name, values[name])
+        if len(values) != len(self._fields):
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(set(values) - set(self._fields))}")
+
+    @classmethod
+    def _of(cls, values: dict[str, Any]) -> Any:
+        """A view object from a mapping of all its fields (what ``_build`` makes: no keyword unpacking)."""
+        self = object.__new__(cls)
+        self._set(values)
+        return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -290,7 +301,7 @@ def _build(obj: BaseModel, root: Any) -> Any:
     values = {name: convert(getattr(obj, name), root) for name, convert in info.converters}
     for fn in info.derive:
         values.update(fn(obj, values, root))
-    return info.view(**values)
+    return info.view._of(values)
 
 
 SPECS[ScorePart] = SCORE_PART_FIELDS
