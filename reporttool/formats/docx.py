@@ -351,7 +351,8 @@ def _zip(members: list[_Member]) -> bytes:
 
 
 _BREAK = {"\n": "<w:br/>", "\t": "<w:tab/>"}
-_PARAGRAPH_LINE = re.compile(r"\n(?=<w:p[ >])")  # put before each paragraph at compiling, for the block tags
+# put before each paragraph at compiling, for the block tags; taken out after (text cannot hold "<w:p": it is escaped)
+_PARAGRAPH_LINES = (("\n<w:p ", "<w:p "), ("\n<w:p>", "<w:p>"))
 
 
 def _split_text(text: str) -> str:
@@ -524,7 +525,8 @@ class CompiledDocx:
 
     def _render_part(self, name: str, context: dict) -> bytes:
         xml = self.templates[name].render(context)
-        xml = _PARAGRAPH_LINE.sub("", xml)
+        for line, paragraph in _PARAGRAPH_LINES:
+            xml = xml.replace(line, paragraph)
         if "{_" in xml or "_}" in xml:
             xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         # a character test first: the pattern, tried at every <w:t>, costs more than the rest of this pass
