@@ -458,36 +458,33 @@ def _kept(raw: bytes) -> Path | None:
     return cache_dir() / "word-skins" / f"{digest.hexdigest()}.json"
 
 
-def prepared(path: Path, raw: bytes, keep: bool) -> tuple[Prepared, list[tuple[zipfile.ZipInfo, bytes | None]]]:
-    """The skin's preparation and its package's members (data None: not read, only copied). ``keep``: ours,
-    whose preparation is read back from the cache folder when the package and the code are the same."""
+def prepared(path: Path, raw: bytes, keep: bool) -> tuple[Prepared, list[zipfile.ZipInfo]]:
+    """The skin's preparation and its package's members. ``keep``: ours, whose preparation is read back
+    from the cache folder when the package and the code are the same."""
     kept = _kept(raw) if keep else None
     if kept is not None:
         try:
             found = Prepared.loads(kept.read_bytes())
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                return found, [(info, None) for info in z.infolist()]
+                return found, z.infolist()
         except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile):
             pass  # not kept yet, or unreadable: prepared afresh
     entries = read_package(path, raw)
     found = prepare(path, raw, {info.filename: data for info, data in entries})
     if kept is not None:
         _keep(kept, found.dumps())
-    return found, list(entries)
+    return found, [info for info, _ in entries]
 
 
 def _keep(path: Path, data: bytes) -> None:
     """Written whole or not at all; a folder that cannot be written only costs time."""
-    import os
-    import tempfile
+    from ..api import write_atomic
+    from ..errors import UserError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
+        write_atomic(path, data)
+    except (OSError, UserError):
         pass
 
 
@@ -505,14 +502,15 @@ class CompiledDocx:
         env.filters.update(docx_table=functools.partial(table_xml, look=self.look), docx_section=sections.break_xml,
                            docx_closing_section=sections.closing, docx_anchor=heading_anchor,
                            docx_toc=functools.partial(toc_xml, styles=skin.toc_styles))
-        self.infos = [info for info, _ in entries]
+        self.infos = entries
         self.templates = {name: from_source(env, source, name) for name, source in skin.patched.items()}
-        self.fixed = {info.filename: self._member(info, data, skin.restored.get(info.filename))
-                      for info, data in entries if info.filename not in self.templates}
-        self.updating_fields = {SETTINGS_PART: self._member(next(i for i, _ in entries if i.filename == SETTINGS_PART),
-                                                            None, skin.updating)} if skin.updating is not None else {}
+        self.fixed = {info.filename: self._member(info, skin.restored.get(info.filename))
+                      for info in entries if info.filename not in self.templates}
+        self.updating_fields = {SETTINGS_PART: self._member(next(i for i in entries if i.filename == SETTINGS_PART),
+                                                            skin.updating)} if skin.updating is not None else {}
 
-    def _member(self, info: zipfile.ZipInfo, data: bytes | None, text: str | None) -> _Member:
+    def _member(self, info: zipfile.ZipInfo, text: str | None) -> _Member:
+        """A part as the package holds it, or deflated from the text that replaces it."""
         if text is not None:
             return _Member.deflated(info, text.encode("utf-8"))
         return _Member.copied(info, self.raw)
